@@ -1,0 +1,46 @@
+import multiprocessing
+
+import psycopg
+
+from webapp.db.migrate import migrate, migration_files
+
+
+def _schema(url):
+    with psycopg.connect(url) as conn:
+        return conn.execute("""
+            SELECT table_name, column_name, data_type FROM information_schema.columns
+            WHERE table_schema = 'public' ORDER BY 1, 2""").fetchall()
+
+
+def test_migrations_applied_twice_change_nothing(database_url):
+    before = _schema(database_url)
+    assert migrate(database_url) == []  # the template database is already migrated
+    assert _schema(database_url) == before
+    with psycopg.connect(database_url) as conn:
+        names = [r[0] for r in conn.execute("SELECT name FROM schema_migrations ORDER BY name")]
+    assert names == [name for name, _ in migration_files()]
+
+
+def _migrate_in_process(url, results):
+    results.put(migrate(url))
+
+
+def test_two_processes_migrating_at_once_both_succeed(databases):
+    with psycopg.connect(databases.server.uri, autocommit=True) as conn:
+        conn.execute("CREATE DATABASE empty_for_migrations")
+    url = databases.server.url_for("empty_for_migrations")
+    try:
+        ctx = multiprocessing.get_context("spawn")
+        results = ctx.Queue()
+        procs = [ctx.Process(target=_migrate_in_process, args=(url, results)) for _ in range(2)]
+        for p in procs:
+            p.start()
+        for p in procs:
+            p.join(60)
+        assert [p.exitcode for p in procs] == [0, 0]
+        applied = sorted([results.get(timeout=5), results.get(timeout=5)], key=len)
+        # Exactly one process applied everything; the other found nothing left to do.
+        assert applied[0] == []
+        assert applied[1] == [name for name, _ in migration_files()]
+    finally:
+        databases.drop(url)

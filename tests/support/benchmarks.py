@@ -1,0 +1,58 @@
+"""Creating users and benchmarks through the app's own code, for engine and realtime tests."""
+from __future__ import annotations
+
+import json
+import time
+from decimal import Decimal
+
+import psycopg
+
+from tests.support.images import png
+from webapp.auth.passwords import hash_password
+from webapp.auth import queries as auth_queries
+from webapp.benchmarks import queries
+from webapp.benchmarks.spec import Spec
+from webapp.benchmarks.uploads import check_image
+
+EXPECTED = {"merchant": "Corner Grocery", "total": 12.5, "items": [{"name": "Tea", "price": 3.1}]}
+MODELS = ["openai/gpt-5-nano", "google/gemini-2.5-flash", "anthropic/claude-sonnet-4.5"]
+
+
+def create_user(url: str, email: str = "owner@example.com", password: str = "correct horse battery") -> int:
+    with psycopg.connect(url) as conn:
+        return auth_queries.create_user(conn, email, hash_password(password)).id
+
+
+def create_benchmark(url: str, owner_id: int, *, models=MODELS, images: int = 2, samples: int = 2,
+                     provider: str = "simulated", budget: str = "7", prompt: str = "Extract the receipt as JSON please.",
+                     expected: dict = EXPECTED) -> int:
+    with psycopg.connect(url) as conn:
+        for i in range(images):
+            queries.add_draft_image(conn, owner_id, check_image(f"receipt-{i}.png", png((40 + i, 30))),
+                                    json.dumps(expected))
+        drafts = queries.draft_images(conn, owner_id)
+        spec = Spec(title="Test benchmark", prompt=prompt, compare_mode="strict", samples=samples,
+                    priorities=["accuracy", "cost", "speed"], budget=Decimal(budget), model_ids=list(models),
+                    expected={d.id: expected for d in drafts})
+        return queries.create_report(conn, owner_id, spec, provider, provider == "simulated")
+
+
+def wait_for(predicate, timeout: float = 30.0, interval: float = 0.05, message: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out waiting for {message}")
+
+
+def report_status(url: str, report_id: int) -> str:
+    with psycopg.connect(url) as conn:
+        return conn.execute("SELECT status FROM reports WHERE id = %s", (report_id,)).fetchone()[0]
+
+
+def run_counts(url: str, report_id: int) -> dict[str, int]:
+    with psycopg.connect(url) as conn:
+        return dict(conn.execute("SELECT status, count(*) FROM benchmark_runs WHERE report_id = %s "
+                                 "GROUP BY status", (report_id,)).fetchall())

@@ -1,0 +1,43 @@
+"""One embedded PostgreSQL per test run; a migrated template; a fresh database per test."""
+from __future__ import annotations
+
+import shutil
+import tempfile
+import uuid
+from pathlib import Path
+
+import psycopg
+
+from webapp.db.embedded import EmbeddedPostgres
+from webapp.db.migrate import migrate
+
+TEMPLATE = "vb_template"
+
+
+class TestDatabases:
+    def __init__(self):
+        # A short path: Unix socket paths are limited to ~107 bytes.
+        self.root = Path(tempfile.mkdtemp(prefix="vbt-"))
+        self.server = EmbeddedPostgres(self.root / "pg", fast_unsafe=True)
+
+    def start(self) -> "TestDatabases":
+        self.server.start()
+        with psycopg.connect(self.server.uri, autocommit=True) as conn:
+            conn.execute(f"CREATE DATABASE {TEMPLATE}")
+        migrate(self.server.url_for(TEMPLATE))
+        return self
+
+    def create(self) -> str:
+        name = f"t_{uuid.uuid4().hex[:16]}"
+        with psycopg.connect(self.server.uri, autocommit=True) as conn:
+            conn.execute(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE}")
+        return self.server.url_for(name)
+
+    def drop(self, url: str) -> None:
+        name = url.split("/")[-1].split("?")[0]
+        with psycopg.connect(self.server.uri, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+    def stop(self) -> None:
+        self.server.stop()
+        shutil.rmtree(self.root, ignore_errors=True)

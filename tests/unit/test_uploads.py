@@ -1,0 +1,94 @@
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from tests.support.images import decompression_bomb, image_bytes, png, truncated_png
+from webapp.benchmarks.expected_json import ExpectedJSONError, parse_expected
+from webapp.benchmarks.uploads import MAX_IMAGE_BYTES, ImageRejected, check_image, clean_filename
+
+
+@pytest.mark.parametrize("fmt,mime", [("PNG", "image/png"), ("JPEG", "image/jpeg"), ("WEBP", "image/webp")])
+def test_accepts_jpeg_png_webp_by_content(fmt, mime):
+    checked = check_image("scan.bin", image_bytes(fmt, (30, 20)))
+    assert (checked.mime, checked.width, checked.height) == (mime, 30, 20)
+
+
+@pytest.mark.parametrize("data,message", [
+    (b"", "is empty"),
+    (b"this is not an image at all", "not an image we can read"),
+    (b"%PDF-1.4 fake", "not an image we can read"),
+])
+def test_refuses_non_images_whatever_their_name(data, message):
+    with pytest.raises(ImageRejected, match=message):
+        check_image("receipt.png", data)
+
+
+def test_refuses_other_image_formats():
+    with pytest.raises(ImageRejected, match="GIF.*use JPEG, PNG or WebP"):
+        check_image("a.gif", image_bytes("GIF"))
+
+
+def test_refuses_truncated_image():
+    with pytest.raises(ImageRejected, match="damaged or truncated"):
+        check_image("cut.png", truncated_png())
+
+
+def test_refuses_decompression_bomb():
+    with pytest.raises(ImageRejected, match="pixels"):
+        check_image("bomb.png", decompression_bomb())
+
+
+def test_refuses_files_over_10_mb():
+    data = png() + b"\0" * (MAX_IMAGE_BYTES + 1 - len(png()))
+    assert len(data) == MAX_IMAGE_BYTES + 1
+    with pytest.raises(ImageRejected, match="at most 10 MB"):
+        check_image("big.png", data)
+
+
+def test_filenames_are_cleaned():
+    assert clean_filename("../../etc/passwd") == "passwd"
+    assert clean_filename("C:\\Users\\me\\scan.png") == "scan.png"
+    assert clean_filename("") == "image"
+    assert clean_filename("a\x00b\nc.png") == "abc.png"
+    assert clean_filename("\u202ereceipt 🧾.png") == "receipt 🧾.png"
+
+
+@given(st.binary(max_size=2048))
+@settings(max_examples=300, deadline=None)
+def test_any_bytes_are_accepted_or_refused_cleanly(data):
+    try:
+        checked = check_image("x.png", data)
+    except ImageRejected as e:
+        assert str(e)
+    else:
+        assert checked.mime in ("image/png", "image/jpeg", "image/webp")
+
+
+def test_expected_json_must_be_an_object():
+    assert parse_expected('{"total": 8}') == {"total": 8}
+    for text, message in [("", "Enter the JSON"), ("{", "not valid JSON"), ("[1, 2]", "not an array"),
+                          ('"x"', "not a string"), ("12", "not a number"), ("null", "not null")]:
+        with pytest.raises(ExpectedJSONError, match=message):
+            parse_expected(text)
+
+
+def test_expected_json_limits_depth_and_size():
+    with pytest.raises(ExpectedJSONError, match="nested more than"):
+        parse_expected('{"a":' * 1000 + "1" + "}" * 1000)
+    with pytest.raises(ExpectedJSONError, match="characters; at most"):
+        parse_expected('{"a": "' + "x" * 3_000_000 + '"}')
+
+
+def test_expected_json_keeps_unicode():
+    value = parse_expected('{"merchant": "\u200fمتجر 🧾", "note": "café"}')
+    assert value["merchant"] == "\u200fمتجر 🧾"
+
+
+@given(st.text(max_size=300))
+@settings(max_examples=300, deadline=None)
+def test_any_text_is_parsed_or_refused_cleanly(text):
+    try:
+        value = parse_expected(text)
+    except ExpectedJSONError as e:
+        assert str(e)
+    else:
+        assert isinstance(value, dict)

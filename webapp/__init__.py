@@ -1,0 +1,87 @@
+"""VisionBench: which vision model extracts structured JSON from your images best."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+
+from .config import ensure_secret_key, load_config
+
+PRODUCT_NAME = "VisionBench"
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(__name__)
+    _configure_settings(app, config)
+    _configure_logging(app)
+    _configure_database(app)
+    _configure_security(app)
+    _configure_login(app)
+    _configure_templates(app)
+    _configure_blueprints(app)
+    _configure_errors(app)
+    return app
+
+
+def _configure_settings(app: Flask, overrides: dict | None) -> None:
+    app.config.update(load_config())
+    app.config.update(overrides or {})
+    if not app.config.get("DATABASE_URL"):
+        raise RuntimeError(
+            "DATABASE_URL is not set. Start the app with `visionbench serve` (it runs an embedded "
+            "PostgreSQL) or point DATABASE_URL at a PostgreSQL 14+ server."
+        )
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = ensure_secret_key(app.config["DATA_DIR"])
+    app.config.setdefault("MAX_CONTENT_LENGTH", 120 * 1024 * 1024)
+    app.config["SOCK_SERVER_OPTIONS"] = {"ping_interval": 25, "max_message_size": 4096}
+
+
+def _configure_logging(app: Flask) -> None:
+    if not app.debug and not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def _configure_database(app: Flask) -> None:
+    from . import db
+
+    db.init_app(app)
+
+
+def _configure_security(app: Flask) -> None:
+    from .security import init_app
+
+    init_app(app)
+
+
+def _configure_login(app: Flask) -> None:
+    from .auth import init_login
+
+    init_login(app)
+
+
+def _configure_templates(app: Flask) -> None:
+    from .catalog import load_catalog
+    from .formatting import register_filters
+
+    app.extensions["catalog"] = load_catalog(app.config.get("CATALOG_FILE"))
+    register_filters(app)
+    app.jinja_env.globals["product_name"] = PRODUCT_NAME
+
+
+def _configure_blueprints(app: Flask) -> None:
+    from .auth.views import bp as auth_bp
+    from .benchmarks.views import bp as benchmarks_bp
+    from .health import bp as health_bp
+    from .realtime.views import bp as realtime_bp, sock
+    from .reports.views import bp as reports_bp
+
+    for bp in (auth_bp, health_bp, reports_bp, benchmarks_bp, realtime_bp):
+        app.register_blueprint(bp)
+    sock.init_app(app)
+
+
+def _configure_errors(app: Flask) -> None:
+    from .errors import init_app
+
+    init_app(app)

@@ -1,0 +1,26 @@
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField
+from wtforms.validators import EqualTo, InputRequired, Length, Regexp
+
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+
+
+class SignupForm(FlaskForm):
+    email = EmailField("Email", validators=[
+        InputRequired("Enter your email address."),
+        Length(max=254, message="That email address is too long."),
+        Regexp(EMAIL_PATTERN, message="Enter an email address like name@example.com."),
+    ])
+    password = PasswordField("Password", validators=[
+        InputRequired("Choose a password."),
+        Length(min=10, max=200, message="Use between 10 and 200 characters."),
+    ])
+    confirm = PasswordField("Repeat password", validators=[
+        InputRequired("Repeat your password."),
+        EqualTo("password", message="The two passwords do not match."),
+    ])
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("Email", validators=[InputRequired("Enter your email address."), Length(max=254)])
+    password = PasswordField("Password", validators=[InputRequired("Enter your password."), Length(max=200)])

@@ -1,0 +1,149 @@
+"""The progress of a report: one aggregate query, used by the processing page, its fragment
+route and the websocket push alike, so they can never disagree."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from ..catalog import Catalog
+
+FINISHED = ("complete", "failed", "cancelled")
+
+PROGRESS_SQL = """
+SELECT r.id, r.owner_id, r.title, r.status, r.share_token, r.failure_reason, r.is_simulated,
+       r.samples_per_image, r.model_ids, r.created_at, r.started_at, r.finished_at,
+       (SELECT count(*) FROM report_images i WHERE i.report_id = r.id) AS image_count,
+       now() AS now,
+       coalesce((
+         SELECT json_agg(m) FROM (
+           SELECT model_id,
+                  count(*) AS total,
+                  count(*) FILTER (WHERE status <> 'pending') AS started,
+                  count(*) FILTER (WHERE status IN ('complete', 'failed', 'skipped')) AS done,
+                  count(*) FILTER (WHERE status = 'complete') AS complete,
+                  count(*) FILTER (WHERE status = 'failed') AS failed,
+                  count(*) FILTER (WHERE status = 'skipped') AS skipped,
+                  avg(field_accuracy) FILTER (WHERE status = 'complete') AS accuracy,
+                  percentile_cont(0.5) WITHIN GROUP (ORDER BY latency_ms)
+                      FILTER (WHERE status = 'complete') AS median_latency_ms,
+                  (array_agg(error ORDER BY finished_at DESC) FILTER (WHERE status = 'failed'))[1] AS last_error
+           FROM benchmark_runs b WHERE b.report_id = r.id GROUP BY model_id
+         ) m), '[]') AS models
+FROM reports r WHERE r.id = %(id)s
+"""
+
+
+@dataclass
+class ModelProgress:
+    model_id: str
+    name: str
+    total: int
+    started: int
+    done: int
+    complete: int
+    failed: int
+    skipped: int
+    accuracy: float | None
+    median_latency_ms: float | None
+    last_error: str | None
+
+    @property
+    def percent(self) -> int:
+        return int(self.done * 100 / self.total) if self.total else 0
+
+    @property
+    def badge(self) -> str:
+        if self.done == self.total and self.total:
+            return "Complete" if self.complete else "Failed"
+        return "Running" if self.started else "Waiting"
+
+
+@dataclass
+class Progress:
+    id: int
+    owner_id: int
+    title: str
+    status: str
+    share_token: str | None
+    failure_reason: str | None
+    is_simulated: bool
+    samples_per_image: int
+    image_count: int
+    models: list[ModelProgress]
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    now: datetime
+
+    @property
+    def total(self) -> int:
+        return sum(m.total for m in self.models)
+
+    @property
+    def done(self) -> int:
+        return sum(m.done for m in self.models)
+
+    @property
+    def failed(self) -> int:
+        return sum(m.failed for m in self.models)
+
+    @property
+    def percent(self) -> int:
+        return int(self.done * 100 / self.total) if self.total else 0
+
+    @property
+    def runs_per_model(self) -> int:
+        return self.samples_per_image * self.image_count
+
+    @property
+    def finished(self) -> bool:
+        return self.status in FINISHED
+
+    @property
+    def elapsed_seconds(self) -> float | None:
+        if self.started_at is None:
+            return None
+        return ((self.finished_at or self.now) - self.started_at).total_seconds()
+
+    @property
+    def remaining_seconds(self) -> float | None:
+        elapsed = self.elapsed_seconds
+        if self.finished or not elapsed or not self.done:
+            return None
+        return elapsed / self.done * (self.total - self.done)
+
+    @property
+    def milestone(self) -> str:
+        """What a screen reader hears: every quarter, not every tick."""
+        if self.finished:
+            return {"complete": "Benchmark complete.", "failed": "Benchmark failed.",
+                    "cancelled": "Benchmark cancelled."}[self.status]
+        return f"{self.percent // 25 * 25}% of runs done."
+
+
+def load_progress(conn, report_id: int, catalog: Catalog) -> Progress | None:
+    row = conn.execute(PROGRESS_SQL, {"id": report_id}).fetchone()
+    if row is None:
+        return None
+    return _to_progress(row, catalog)
+
+
+def _to_progress(row, catalog: Catalog) -> Progress:
+    (id_, owner_id, title, status, share_token, failure_reason, is_simulated, samples, model_ids,
+     created_at, started_at, finished_at, image_count, now, models_json) = row
+    stats = {m["model_id"]: m for m in (json.loads(models_json) if isinstance(models_json, str) else models_json)}
+    models = []
+    for model_id in model_ids:  # in the order the user chose
+        s = stats.get(model_id, {})
+        entry = catalog.get(model_id)
+        models.append(ModelProgress(
+            model_id=model_id, name=entry.name if entry else model_id,
+            total=s.get("total", 0), started=s.get("started", 0), done=s.get("done", 0),
+            complete=s.get("complete", 0), failed=s.get("failed", 0), skipped=s.get("skipped", 0),
+            accuracy=s.get("accuracy"), median_latency_ms=s.get("median_latency_ms"),
+            last_error=s.get("last_error")))
+    return Progress(id=id_, owner_id=owner_id, title=title, status=status, share_token=share_token,
+                    failure_reason=failure_reason, is_simulated=is_simulated, samples_per_image=samples,
+                    image_count=image_count, models=models, created_at=created_at,
+                    started_at=started_at, finished_at=finished_at, now=now)

@@ -1,0 +1,125 @@
+"""The new-benchmark form: its fields, their limits, and turning a draft into a valid spec."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from itertools import permutations
+
+from ..catalog import Catalog
+from .expected_json import ExpectedJSONError, parse_expected
+from .uploads import MAX_IMAGES
+
+PROMPT_MIN, PROMPT_MAX = 20, 4000
+TITLE_MAX = 120
+SAMPLES_MIN, SAMPLES_MAX, SAMPLES_DEFAULT = 1, 10, 3
+MODES = {"strict": "Strict: exact values (8.0 equals 8, \"1\" differs from 1)",
+         "relaxed": "Relaxed: \"8.00\" equals 8, extra spaces ignored, null equals missing"}
+CRITERIA = ("accuracy", "speed", "cost")
+PRIORITY_ORDERS = {"-".join(p): " > ".join(c.capitalize() for c in p) for p in permutations(CRITERIA)}
+DEFAULT_PRIORITIES = "accuracy-cost-speed"
+DEFAULT_PROMPT = ("Extract the data from this document as JSON with the same keys and structure as "
+                  "the example. Answer with the JSON object only.")
+
+
+@dataclass
+class DraftForm:
+    """What the user has entered so far, kept as typed (strings), so nothing is ever lost."""
+
+    title: str = ""
+    prompt: str = DEFAULT_PROMPT
+    compare_mode: str = "strict"
+    samples: str = str(SAMPLES_DEFAULT)
+    priorities: str = DEFAULT_PRIORITIES
+    budget: str = ""
+    models: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_json(cls, data: dict) -> "DraftForm":
+        known = {k: v for k, v in (data or {}).items() if k in cls.__dataclass_fields__}
+        return cls(**known)
+
+    @classmethod
+    def from_request(cls, form) -> "DraftForm":
+        return cls(
+            title=form.get("title", "")[:TITLE_MAX * 2], prompt=form.get("prompt", "")[:PROMPT_MAX * 2],
+            compare_mode=form.get("compare_mode", "strict")[:20], samples=form.get("samples", "")[:20],
+            priorities=form.get("priorities", DEFAULT_PRIORITIES)[:40], budget=form.get("budget", "")[:20],
+            models=[m[:200] for m in form.getlist("models")][:100],
+        )
+
+
+@dataclass
+class Spec:
+    title: str
+    prompt: str
+    compare_mode: str
+    samples: int
+    priorities: list[str]
+    budget: Decimal
+    model_ids: list[str]
+    expected: dict[int, dict]  # draft image id -> expected JSON
+
+
+def parse_samples(raw: str) -> int | None:
+    try:
+        value = int(str(raw).strip())
+    except ValueError:
+        return None
+    return value if SAMPLES_MIN <= value <= SAMPLES_MAX else None
+
+
+def parse_budget(raw: str, hard_ceiling: Decimal) -> Decimal | None:
+    raw = str(raw).strip().lstrip("$") or str(hard_ceiling)
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        return None
+    return value if value.is_finite() and 0 < value <= hard_ceiling else None
+
+
+def validate(form: DraftForm, images: list, catalog: Catalog, hard_ceiling: Decimal,
+             estimate_total: Decimal) -> tuple[Spec | None, dict[str, str]]:
+    """Return (spec, {}) or (None, {field name: message}). Image errors use `expected-<id>`."""
+    errors: dict[str, str] = {}
+    prompt = form.prompt.strip()
+    if len(prompt) < PROMPT_MIN:
+        errors["prompt"] = f"Write a prompt of at least {PROMPT_MIN} characters."
+    elif len(prompt) > PROMPT_MAX:
+        errors["prompt"] = f"The prompt is {len(prompt):,} characters; at most {PROMPT_MAX:,} are allowed."
+    title = form.title.strip()
+    if len(title) > TITLE_MAX:
+        errors["title"] = f"Keep the name under {TITLE_MAX} characters."
+    if form.compare_mode not in MODES:
+        errors["compare_mode"] = "Choose strict or relaxed comparison."
+    samples = parse_samples(form.samples)
+    if samples is None:
+        errors["samples"] = f"Enter a whole number of samples from {SAMPLES_MIN} to {SAMPLES_MAX}."
+    if form.priorities not in PRIORITY_ORDERS:
+        errors["priorities"] = "Choose an order of priorities."
+    budget = parse_budget(form.budget, hard_ceiling)
+    if budget is None:
+        errors["budget"] = f"Enter a budget above $0 and at most ${hard_ceiling:.2f}."
+    unknown = [m for m in form.models if m not in catalog]
+    if unknown:
+        errors["models"] = "Some of the chosen models are not in the catalog; choose again."
+    elif not form.models:
+        errors["models"] = "Choose at least one model."
+    if not images:
+        errors["images"] = "Add at least one image."
+    elif len(images) > MAX_IMAGES:
+        errors["images"] = f"Use at most {MAX_IMAGES} images."
+    expected = {}
+    for image in images:
+        try:
+            expected[image.id] = parse_expected(image.expected_text)
+        except ExpectedJSONError as e:
+            errors[f"expected-{image.id}"] = str(e)
+    if budget is not None and not errors and estimate_total > budget:
+        errors["budget"] = (f"The estimated cost ${estimate_total:.2f} is above the budget ceiling of "
+                            f"${budget:.2f}. Choose fewer or cheaper models, fewer samples, or raise the "
+                            f"ceiling (at most ${hard_ceiling:.2f}).")
+    if errors:
+        return None, errors
+    return Spec(title=title, prompt=prompt, compare_mode=form.compare_mode, samples=samples,
+                priorities=form.priorities.split("-"), budget=budget,
+                model_ids=list(dict.fromkeys(form.models)), expected=expected), {}

@@ -1,0 +1,61 @@
+"""Checking uploaded images by decoding them, never by their name or declared type."""
+from __future__ import annotations
+
+import io
+import warnings
+from dataclasses import dataclass
+
+from PIL import Image, UnidentifiedImageError
+
+MAX_IMAGE_BYTES = 10 * 1024 * 1024
+MAX_IMAGE_PIXELS = 40_000_000  # ~ 8000 x 5000: more than any scan needs, far below a bomb
+MAX_IMAGES = 10
+MAX_FILENAME = 200
+FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
+
+
+class ImageRejected(ValueError):
+    """str(e) is a message for the user."""
+
+
+@dataclass(frozen=True)
+class CheckedImage:
+    filename: str
+    mime: str
+    width: int
+    height: int
+    data: bytes
+
+
+def clean_filename(name: str | None) -> str:
+    name = (name or "image").replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(c for c in name if c.isprintable()).strip() or "image"
+    return name[:MAX_FILENAME]
+
+
+def check_image(filename: str | None, data: bytes) -> CheckedImage:
+    name = clean_filename(filename)
+    if not data:
+        raise ImageRejected(f"{name} is empty.")
+    if len(data) > MAX_IMAGE_BYTES:
+        raise ImageRejected(f"{name} is {len(data) / 1024 / 1024:.1f} MB; images may be at most 10 MB.")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as img:
+                fmt, (width, height) = img.format, img.size
+                if fmt not in FORMATS:
+                    raise ImageRejected(f"{name} is a {fmt or 'unknown'} image; use JPEG, PNG or WebP.")
+                if width * height > MAX_IMAGE_PIXELS:
+                    raise ImageRejected(f"{name} is {width} x {height} pixels; at most "
+                                        f"{MAX_IMAGE_PIXELS // 1_000_000} million pixels are allowed.")
+                img.load()  # decodes every pixel: catches truncated and corrupt files
+    except ImageRejected:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ImageRejected(f"{name} has too many pixels to be a document image.") from None
+    except UnidentifiedImageError:
+        raise ImageRejected(f"{name} is not an image we can read; use JPEG, PNG or WebP.") from None
+    except (OSError, ValueError, SyntaxError, Image.UnidentifiedImageError):
+        raise ImageRejected(f"{name} is damaged or truncated and cannot be decoded.") from None
+    return CheckedImage(name, FORMATS[fmt], width, height, data)

@@ -1,0 +1,201 @@
+from decimal import Decimal
+
+from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template,
+                   request, url_for)
+from flask_login import current_user, login_required
+
+from .. import db
+from ..catalog import presets
+from . import queries
+from .estimate import estimate
+from .progress import load_progress
+from .form import save_fields, save_uploads
+from .samples import PROMPT as SAMPLE_PROMPT, sample_receipts
+from .spec import MODES, PRIORITY_ORDERS, parse_samples, validate
+
+bp = Blueprint("benchmarks", __name__, url_prefix="/benchmarks")
+
+
+def _catalog():
+    return current_app.extensions["catalog"]
+
+
+def _hard_ceiling() -> Decimal:
+    return Decimal(str(current_app.config["BUDGET_CEILING_USD"]))
+
+
+def _estimate_for(form, images):
+    return estimate(_catalog(), form.models, len(images), parse_samples(form.samples) or 0)
+
+
+def _render_new(form, images, errors=None, status=200):
+    catalog = _catalog()
+    return render_template(
+        "benchmarks/new.html", form=form, images=images, errors=errors or {}, catalog=catalog,
+        presets=presets(catalog), modes=MODES, priority_orders=PRIORITY_ORDERS,
+        estimate=_estimate_for(form, images), hard_ceiling=_hard_ceiling(),
+        simulated=_provider()[1]), status
+
+
+def _provider() -> tuple[str, bool]:
+    config = current_app.config
+    wanted = config["PROVIDER"]
+    if wanted == "openai_compatible" or (wanted == "auto" and config["PROVIDER_API_KEY"]):
+        return "openai_compatible", False
+    return "simulated", True
+
+
+@bp.get("/new")
+@login_required
+def new():
+    with db.connection() as conn:
+        form, images = queries.load_draft(conn, current_user.id)
+    return _render_new(form, images)
+
+
+@bp.post("/new")
+@login_required
+def new_post():
+    action = request.form.get("action", "save")
+    with db.connection() as conn:
+        form = save_fields(conn, current_user.id, request.form)
+    for problem in save_uploads(current_user.id, request.files.getlist("images")):
+        flash(problem, "error")
+    if action.startswith("remove-") and action[7:].isdigit():
+        with db.connection() as conn:
+            queries.remove_draft_image(conn, current_user.id, int(action[7:]))
+    elif action.startswith("preset-"):
+        chosen = next((p for p in presets(_catalog()) if p.key == action[7:]), None)
+        if chosen:
+            form.models = list(chosen.model_ids)
+            with db.connection() as conn:
+                queries.save_draft_form(conn, current_user.id, form)
+    elif action == "start":
+        return _start(form)
+    return redirect(url_for("benchmarks.new") + request.form.get("anchor", ""), 303)
+
+
+def _start(form):
+    with db.connection() as conn:
+        images = queries.draft_images(conn, current_user.id)
+    spec, errors = validate(form, images, _catalog(), _hard_ceiling(), _estimate_for(form, images).total)
+    if errors:
+        return _render_new(form, images, errors, 400)
+    provider, simulated = _provider()
+    with db.connection() as conn:
+        report_id = queries.create_report(conn, current_user.id, spec, provider, simulated)
+    return redirect(url_for("benchmarks.processing", report_id=report_id), 303)
+
+
+@bp.post("/new/draft")
+@login_required
+def autosave():
+    """htmx: keeps the draft as the user types, and answers with the updated estimate."""
+    with db.connection() as conn:
+        form = save_fields(conn, current_user.id, request.form)
+        images = queries.draft_images(conn, current_user.id)
+    return render_template("benchmarks/_estimate.html", estimate=_estimate_for(form, images),
+                           form=form, errors={}, hard_ceiling=_hard_ceiling())
+
+
+@bp.post("/new/sample")
+@login_required
+def use_samples():
+    with db.connection() as conn:
+        form, images = queries.load_draft(conn, current_user.id)
+        for image in images:
+            queries.remove_draft_image(conn, current_user.id, image.id)
+        for image, expected_text in sample_receipts():
+            queries.add_draft_image(conn, current_user.id, image, expected_text)
+        form.prompt = SAMPLE_PROMPT
+        if not form.models:
+            form.models = list(presets(_catalog())[0].model_ids)
+        queries.save_draft_form(conn, current_user.id, form)
+    flash("Three sample receipts with their expected JSON are ready. Pick models and start.", "success")
+    return redirect(url_for("benchmarks.new"), 303)
+
+
+@bp.get("/new/images/<int:image_id>")
+@login_required
+def draft_image(image_id: int):
+    with db.connection() as conn:
+        image = queries.draft_image_data(conn, current_user.id, image_id)
+    if image is None:
+        abort(404)
+    return _image_response(image)
+
+
+def _image_response(image) -> Response:
+    response = Response(image.data, mimetype=image.mime)
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    response.headers["Content-Disposition"] = "inline"
+    return response
+
+
+def _owned_or_redirect(report_id: int):
+    """The owner's report, or None: another user's report and a missing one look the same."""
+    with db.connection() as conn:
+        return queries.owned_report(conn, report_id, current_user.id)
+
+
+def _not_found_redirect():
+    flash("That benchmark does not exist, or it is not yours.", "error")
+    return redirect(url_for("reports.dashboard"))
+
+
+@bp.get("/<int:report_id>/processing")
+@login_required
+def processing(report_id: int):
+    if _owned_or_redirect(report_id) is None:
+        return _not_found_redirect()
+    with db.connection() as conn:
+        p = load_progress(conn, report_id, _catalog())
+    if p.status == "complete":
+        return redirect(url_for("reports.show", token=p.share_token))
+    return render_template("benchmarks/processing.html", p=p)
+
+
+@bp.get("/<int:report_id>/progress")
+@login_required
+def progress_fragment(report_id: int):
+    if _owned_or_redirect(report_id) is None:
+        abort(404)
+    with db.connection() as conn:
+        p = load_progress(conn, report_id, _catalog())
+    return render_template("benchmarks/_progress.html", p=p)
+
+
+@bp.get("/<int:report_id>/done")
+@login_required
+def done(report_id: int):
+    report = _owned_or_redirect(report_id)
+    if report is None:
+        abort(404)
+    target = (url_for("reports.show", token=report.share_token) if report.status == "complete"
+              else url_for("benchmarks.processing", report_id=report_id))
+    if request.headers.get("HX-Request"):
+        return Response(status=200, headers={"HX-Redirect": target})
+    return redirect(target, 303)
+
+
+@bp.post("/<int:report_id>/cancel")
+@login_required
+def cancel(report_id: int):
+    with db.connection() as conn:
+        cancelled = queries.cancel_report(conn, report_id, current_user.id)
+    if not cancelled and _owned_or_redirect(report_id) is None:
+        return _not_found_redirect()
+    flash("The benchmark was cancelled." if cancelled else "The benchmark had already finished.", "info")
+    return redirect(url_for("benchmarks.processing", report_id=report_id), 303)
+
+
+@bp.get("/<int:report_id>/images/<int:image_id>")
+@login_required
+def report_image(report_id: int, image_id: int):
+    if _owned_or_redirect(report_id) is None:
+        abort(404)
+    with db.connection() as conn:
+        image = queries.report_image_data(conn, report_id, image_id)
+    if image is None:
+        abort(404)
+    return _image_response(image)

@@ -1,0 +1,125 @@
+"""Command line: `visionbench serve | migrate | worker` (also `python -m webapp ...`)."""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+
+from .config import ensure_secret_key, load_config
+
+log = logging.getLogger("visionbench")
+
+
+class _Stop(Exception):
+    pass
+
+
+def _raise_stop(signum, frame):
+    raise _Stop()
+
+
+def _database(config: dict):
+    """Return (url, embedded server or None). Starts the embedded server when no URL is set."""
+    if config["DATABASE_URL"]:
+        return config["DATABASE_URL"], None
+    from .db.embedded import EmbeddedPostgres
+
+    pg = EmbeddedPostgres(Path(config["DATA_DIR"]) / "postgres")
+    return pg.start(), pg
+
+
+def cmd_migrate(args) -> int:
+    from .db.migrate import migrate
+
+    config = load_config()
+    url, pg = _database(config)
+    try:
+        applied = migrate(url)
+        print("Applied: " + ", ".join(applied) if applied else "The database is up to date.")
+    finally:
+        if pg:
+            pg.stop()
+    return 0
+
+
+def cmd_worker(args) -> int:
+    from .engine.worker import run_worker
+
+    config = load_config()
+    if not config["DATABASE_URL"]:
+        print("DATABASE_URL is not set. `visionbench serve` starts a worker with the embedded "
+              "database; a separate worker needs DATABASE_URL.", file=sys.stderr)
+        return 2
+    return run_worker(config)
+
+
+def cmd_serve(args) -> int:
+    from . import processes
+    from .db.migrate import migrate
+
+    config = load_config()
+    Path(config["DATA_DIR"]).mkdir(parents=True, exist_ok=True)
+    ensure_secret_key(config["DATA_DIR"])  # once here, so every child reads the same key
+    signal.signal(signal.SIGTERM, _raise_stop)
+    children, pg = [], None
+    try:
+        url, pg = _database(config)
+        migrate(url)
+        env = {**os.environ, "DATABASE_URL": url, "DATA_DIR": config["DATA_DIR"],
+               "HOST": config["HOST"], "PORT": str(config["PORT"])}
+        children.append(processes.spawn(
+            [sys.executable, "-m", "gunicorn", "-c", "python:webapp.gunicorn_conf", "webapp:create_app()"], env))
+        for _ in range(config["WORKER_PROCESSES"]):
+            children.append(processes.spawn([sys.executable, "-m", "webapp", "worker"], env))
+        _wait_until_listening(config["HOST"], config["PORT"], children)
+        provider = "your API provider" if config["PROVIDER_API_KEY"] else "the simulated provider (no API key set)"
+        print(f"\n  VisionBench is running at http://{_display_host(config['HOST'])}:{config['PORT']}/"
+              f"\n  Database: {'embedded PostgreSQL in ' + str(pg.root) if pg else 'DATABASE_URL'}"
+              f"\n  Models are called through {provider}.\n  Press Ctrl-C to stop.\n", flush=True)
+        while all(c.poll() is None for c in children):
+            time.sleep(0.5)
+        log.error("a server process exited unexpectedly; stopping")
+        return 1
+    except (KeyboardInterrupt, _Stop):
+        print("\nStopping…", flush=True)
+        return 0
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        processes.stop_all(children)
+        if pg:
+            pg.stop()
+
+
+def _display_host(host: str) -> str:
+    return "localhost" if host in ("127.0.0.1", "0.0.0.0", "::", "") else host
+
+
+def _wait_until_listening(host: str, port: int, children, timeout: float = 60.0) -> None:
+    import socket
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if any(c.poll() is not None for c in children):
+            raise SystemExit("The web server failed to start; see the messages above.")
+        try:
+            with socket.create_connection((host if host not in ("0.0.0.0", "") else "127.0.0.1", port), 0.5):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit(f"The web server did not start listening on port {port}.")
+
+
+def main(argv=None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    parser = argparse.ArgumentParser(prog="visionbench", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("serve", help="run the web app and a job worker (embedded PostgreSQL if DATABASE_URL is unset)")
+    sub.add_parser("migrate", help="apply database migrations")
+    sub.add_parser("worker", help="run a job worker against DATABASE_URL")
+    args = parser.parse_args(argv)
+    return {"serve": cmd_serve, "migrate": cmd_migrate, "worker": cmd_worker}[args.command](args)

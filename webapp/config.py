@@ -1,0 +1,100 @@
+"""Configuration from environment variables (documented in .env.example and the README).
+
+Everything has a safe default so that `./serve` works on a fresh machine with nothing set.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "visionbench"
+
+
+def default_data_dir() -> Path:
+    # As root the embedded PostgreSQL runs as a separate system user that must traverse every
+    # folder above its data dir: keep that dir out of home folders (see README).
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        return Path("/var/lib") / APP_NAME
+    return Path(platformdirs.user_data_dir(APP_NAME))
+
+
+def _int(environ, name: str, default: int) -> int:
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise SystemExit(f"{name} must be a whole number, got {raw!r}") from None
+
+
+def _float(environ, name: str, default: float) -> float:
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise SystemExit(f"{name} must be a number, got {raw!r}") from None
+
+
+def _bool(environ, name: str, default: bool) -> bool:
+    raw = environ.get(name, "").strip().lower()
+    if not raw:
+        return default
+    return raw in ("1", "true", "yes", "on")
+
+
+def load_config(environ=None) -> dict:
+    environ = os.environ if environ is None else environ
+    data_dir = Path(environ.get("DATA_DIR") or default_data_dir())
+    return {
+        "DATA_DIR": str(data_dir),
+        "DATABASE_URL": environ.get("DATABASE_URL") or None,
+        "SECRET_KEY": environ.get("SECRET_KEY") or None,
+        "HOST": environ.get("HOST", "127.0.0.1"),
+        "PORT": _int(environ, "PORT", 8000),
+        "WEB_PROCESSES": _int(environ, "WEB_PROCESSES", 1),
+        "WORKER_PROCESSES": _int(environ, "WORKER_PROCESSES", 1),
+        "DB_POOL_MAX": _int(environ, "DB_POOL_MAX", 10),
+        # Number of reverse proxies in front of the app whose X-Forwarded-* headers are trusted.
+        "TRUSTED_PROXIES": _int(environ, "TRUSTED_PROXIES", 0),
+        "SESSION_COOKIE_SECURE": _bool(environ, "SESSION_COOKIE_SECURE", False),
+        # Providers
+        "PROVIDER": environ.get("PROVIDER", "auto"),
+        "PROVIDER_BASE_URL": environ.get("PROVIDER_BASE_URL", "https://openrouter.ai/api/v1"),
+        "PROVIDER_API_KEY": environ.get("PROVIDER_API_KEY") or environ.get("OPENROUTER_API_KEY") or None,
+        "SIMULATED_SPEED": _float(environ, "SIMULATED_SPEED", 1.0),
+        "CALL_TIMEOUT_SECONDS": _float(environ, "CALL_TIMEOUT_SECONDS", 120.0),
+        "MAX_CALLS_PER_MODEL": _int(environ, "MAX_CALLS_PER_MODEL", 3),
+        "MAX_CALLS_PER_REPORT": _int(environ, "MAX_CALLS_PER_REPORT", 10),
+        "CATALOG_FILE": environ.get("CATALOG_FILE") or None,
+        "BUDGET_CEILING_USD": _float(environ, "BUDGET_CEILING_USD", 7.0),
+        "SMTP_URL": environ.get("SMTP_URL") or None,
+        "LOGIN_MAX_FAILURES": _int(environ, "LOGIN_MAX_FAILURES", 5),
+    }
+
+
+def ensure_secret_key(data_dir: str | Path) -> str:
+    """Return the secret key kept in the data dir, creating it once (never a hard-coded default)."""
+    path = Path(data_dir) / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    # Written aside then linked into place: when two processes race, exactly one key wins
+    # and nobody ever reads a half-written file.
+    tmp = path.with_name(f".secret_key.{os.getpid()}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(key)
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        pass
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path.read_text().strip()

@@ -1,0 +1,29 @@
+"""Providers: how the engine calls a vision model. See base.py for the interface."""
+from __future__ import annotations
+
+from .base import TIERS, CallRequest, CallResult, Provider, ProviderError, RateLimited
+from .openai_compatible import OpenAICompatibleProvider
+from .simulated import SimulatedProvider
+
+__all__ = ["TIERS", "CallRequest", "CallResult", "Provider", "ProviderError", "RateLimited",
+           "OpenAICompatibleProvider", "SimulatedProvider", "make_provider", "DEFAULT_BASE_URL"]
+
+DEFAULT_BASE_URL = "https://openrouter.ai/api/v1"
+KINDS = ("auto", "simulated", "openai_compatible")
+
+
+def make_provider(config: dict) -> Provider:
+    """The provider the config asks for; "auto" means a real API when a key is set, else simulated."""
+    kind = str(config.get("PROVIDER") or "auto").strip().lower()
+    if kind not in KINDS:
+        raise ValueError(f"Unknown PROVIDER {kind!r}: use one of {', '.join(KINDS)}.")
+    key = (config.get("PROVIDER_API_KEY") or config.get("OPENROUTER_API_KEY") or "").strip()
+    if kind == "auto":
+        kind = "openai_compatible" if key else "simulated"
+    if kind == "simulated":
+        speed = config.get("SIMULATED_SPEED")
+        return SimulatedProvider(speed=1.0 if speed in (None, "") else float(speed))
+    if not key:
+        raise ValueError("PROVIDER is openai_compatible but no API key is set: "
+                         "set PROVIDER_API_KEY (or OPENROUTER_API_KEY).")
+    return OpenAICompatibleProvider(base_url=config.get("PROVIDER_BASE_URL") or DEFAULT_BASE_URL, api_key=key)

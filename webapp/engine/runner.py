@@ -1,0 +1,160 @@
+"""run_benchmark: runs every pending run of a report, concurrently, within limits and budget."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from psycopg_pool import AsyncConnectionPool
+
+from ..catalog import Catalog
+from ..scoring import compare
+from . import queries as q
+from .json_extract import parse_lenient
+from .providers import CallRequest, Provider, ProviderError
+from .retry import call_with_retries
+
+log = logging.getLogger(__name__)
+
+ESTIMATE_INPUT_TOKENS = 1500
+ESTIMATE_OUTPUT_TOKENS = 500
+
+
+@dataclass
+class Engine:
+    pool: AsyncConnectionPool
+    providers: dict[str, Provider]
+    catalog: Catalog
+    max_calls_per_model: int = 3
+    max_calls_per_report: int = 10
+    call_timeout: float = 120.0
+
+
+@dataclass
+class Budget:
+    """Reserves each run's estimated cost before the call, settles it to the real cost after."""
+
+    ceiling: Decimal
+    spent: Decimal
+    reserved: Decimal = field(default=Decimal(0))
+
+    def reserve(self, estimate: Decimal) -> bool:
+        if self.spent + self.reserved + estimate > self.ceiling:
+            return False
+        self.reserved += estimate
+        return True
+
+    def settle(self, estimate: Decimal, actual: Decimal) -> None:
+        self.reserved -= estimate
+        self.spent += actual
+
+
+async def run_report(engine: Engine, report_id: int) -> None:
+    async with engine.pool.connection() as conn:
+        report = await q.claim_report(conn, report_id)
+        if report is None:
+            log.info("report %s is not runnable (finished, cancelled or gone)", report_id)
+            return
+        requeued = await q.requeue_interrupted_runs(conn, report_id)
+        if requeued:
+            log.info("report %s: %s interrupted runs will run again", report_id, requeued)
+        images = await q.load_images(conn, report_id)
+        runs = await q.pending_runs(conn, report_id)
+        budget = Budget(report.budget_usd, await q.amount_spent(conn, report_id))
+    try:
+        provider = engine.providers.get(report.provider)
+        if provider is None:
+            raise _EngineStop(f"The {report.provider} provider is not configured on this worker "
+                              "(is its API key set?).")
+        await _run_all(engine, report, provider, images, runs, budget)
+        await _finish(engine, report_id)
+    except _EngineStop as stop:
+        await _fail_report(engine, report_id, str(stop))
+    except asyncio.CancelledError:
+        raise  # worker shutting down: the job is retried and resumes
+    except Exception as e:
+        log.exception("report %s: engine failure", report_id)
+        await _fail_report(engine, report_id, f"The engine failed unexpectedly ({type(e).__name__}).")
+        raise
+
+
+class _EngineStop(Exception):
+    pass
+
+
+async def _run_all(engine, report, provider, images, runs, budget) -> None:
+    model_slots = {m: asyncio.Semaphore(engine.max_calls_per_model) for m in {r.model_id for r in runs}}
+    report_slots = asyncio.Semaphore(engine.max_calls_per_report)
+
+    async def one(run):
+        # Model slot first: a run waiting for its model must not hold one of the report's slots.
+        async with model_slots[run.model_id], report_slots:
+            await _execute(engine, report, provider, images[run.image_id], run, budget)
+
+    await asyncio.gather(*(one(run) for run in runs))
+
+
+async def _execute(engine, report, provider, image, run, budget) -> None:
+    model = engine.catalog.get(run.model_id)
+    estimate = model.cost_per_run(ESTIMATE_INPUT_TOKENS, ESTIMATE_OUTPUT_TOKENS) if model else Decimal(0)
+    if not budget.reserve(estimate):
+        async with engine.pool.connection() as conn:
+            await q.skip_run(conn, run.id, f"Skipped: the budget ceiling of ${budget.ceiling:.2f} was reached.")
+        return
+    async with engine.pool.connection() as conn:
+        if not await q.start_run(conn, run.id):
+            budget.settle(estimate, Decimal(0))
+            return
+    request = CallRequest(
+        report_id=report.id, model_id=run.model_id, image_id=run.image_id,
+        sample_index=run.sample_index, prompt=report.prompt, image_bytes=image.data,
+        image_mime=image.mime, expected=image.expected, tier=model.tier if model else "mid",
+    )
+    started = time.perf_counter()
+    try:
+        result = await call_with_retries(provider, request, engine.call_timeout)
+    except ProviderError as e:
+        budget.settle(estimate, Decimal(0))
+        async with engine.pool.connection() as conn:
+            await q.fail_run(conn, run.id, str(e) or type(e).__name__, _ms_since(started))
+        return
+    latency_ms = _ms_since(started)
+    cost = result.cost_usd
+    if cost is None and model is not None:
+        cost = model.cost_per_run(result.input_tokens or 0, result.output_tokens or 0)
+    budget.settle(estimate, cost or Decimal(0))
+    parsed = parse_lenient(result.text)
+    comparison = compare(image.expected, parsed.value if parsed.ok else None, report.compare_mode)
+    async with engine.pool.connection() as conn:
+        await q.complete_run(
+            conn, run.id, latency_ms=latency_ms, input_tokens=result.input_tokens,
+            output_tokens=result.output_tokens, cost_usd=cost, raw_output=result.text,
+            parsed_json=parsed.value if parsed.ok else None, comparison=comparison,
+            parse_error=None if parsed.ok else parsed.error,
+        )
+
+
+def _ms_since(started: float) -> int:
+    return int(round((time.perf_counter() - started) * 1000))
+
+
+async def _finish(engine, report_id: int) -> None:
+    async with engine.pool.connection() as conn:
+        counts = await q.run_counts(conn, report_id)
+        if counts.get("pending") or counts.get("running"):
+            return  # cancelled meanwhile, or another attempt owns the rest
+        if counts.get("complete"):
+            await q.finish_report(conn, report_id, "complete", None)
+            return
+        total = sum(counts.values())
+        error = await q.last_error(conn, report_id)
+        reason = f"All {total} runs failed or were skipped." + (f" Last error: {error}" if error else "")
+        await q.finish_report(conn, report_id, "failed", reason)
+
+
+async def _fail_report(engine, report_id: int, reason: str) -> None:
+    async with engine.pool.connection() as conn:
+        if await q.finish_report(conn, report_id, "failed", reason):
+            await q.skip_unfinished_runs(conn, report_id, "Not run: the benchmark failed.")

@@ -1,0 +1,49 @@
+"""Jinja filters that format numbers, money, times and durations the same way everywhere."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from decimal import Decimal
+
+
+def money(value, places: int | None = None) -> str:
+    if value is None:
+        return "—"
+    value = Decimal(value)
+    if places is None:
+        places = 2 if value >= 1 or value == 0 else 4 if value >= Decimal("0.01") else 6
+    return f"${value:,.{places}f}"
+
+
+def percent(value, places: int = 0) -> str:
+    return "—" if value is None else f"{float(value) * 100:.{places}f}%"
+
+
+def duration(seconds) -> str:
+    if seconds is None:
+        return "—"
+    seconds = int(round(float(seconds)))
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes} min {seconds:02d} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min"
+
+
+def milliseconds(value) -> str:
+    if value is None:
+        return "—"
+    value = float(value)
+    return f"{value / 1000:.2f} s" if value >= 1000 else f"{value:.0f} ms"
+
+
+def when(value: datetime | None) -> str:
+    if value is None:
+        return "—"
+    return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def register_filters(app) -> None:
+    app.jinja_env.filters.update(money=money, percent=percent, duration=duration,
+                                 ms=milliseconds, when=when)

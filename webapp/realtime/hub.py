@@ -1,0 +1,182 @@
+"""The per-process hub: renders each changed report once and hands the same HTML to every viewer.
+
+- `mark_dirty(report_id)` (from the listener) schedules a render: the first at once, then at most
+  one per `min_interval` per report, and always one after the last change.
+- Each viewer has a mailbox that holds only the newest snapshot: a slow viewer skips stale
+  states, never builds a backlog, and never slows the others.
+Works with real threads and with gevent (whose monkey-patching turns them into greenlets).
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Callable
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    report_id: int
+    seq: int          # grows with every render of this report: mailboxes never go back in time
+    html: str
+    final: bool       # the report is finished: send this, then close the socket
+
+
+class Viewer:
+    def __init__(self, report_id: int):
+        self.report_id = report_id
+        self._latest: Snapshot | None = None
+        self._sent_seq = -1
+        self._event = threading.Event()
+        self.closing_code: int | None = None
+
+    def offer(self, snapshot: Snapshot) -> None:
+        if self._latest is None or snapshot.seq > self._latest.seq:
+            self._latest = snapshot
+            self._event.set()
+
+    def close(self, code: int) -> None:
+        self.closing_code = code
+        self._event.set()
+
+    def next(self, timeout: float) -> Snapshot | None:
+        """The newest snapshot not yet taken, or None after `timeout` (or when closing)."""
+        if self._event.wait(timeout):
+            self._event.clear()
+        snapshot = self._latest
+        if snapshot is None or snapshot.seq <= self._sent_seq:
+            return None
+        self._sent_seq = snapshot.seq
+        return snapshot
+
+
+class Hub:
+    def __init__(self, render: Callable[[int], tuple[str, bool] | None], min_interval: float = 0.1):
+        self._render = render
+        self.min_interval = min_interval
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._viewers: dict[int, set[Viewer]] = defaultdict(set)
+        self._due: dict[int, float] = {}          # dirty reports -> when they may render
+        self._last_render: dict[int, float] = {}
+        self._seq: dict[int, int] = defaultdict(int)
+        self._cache: dict[int, Snapshot] = {}
+        self.renders = 0
+        self.stopping = False
+        self._thread = threading.Thread(target=self._run, name="hub-render", daemon=True)
+        self._thread.start()
+
+    # viewers -------------------------------------------------------------------------------
+    def subscribe(self, report_id: int) -> Viewer:
+        viewer = Viewer(report_id)
+        with self._lock:
+            self._viewers[report_id].add(viewer)
+            cached = self._cache.get(report_id)
+        if cached is not None:
+            viewer.offer(cached)  # kept fresh by notifications while anyone watches
+        else:
+            self.mark_dirty(report_id, immediately=True)
+        return viewer
+
+    def unsubscribe(self, viewer: Viewer) -> None:
+        with self._lock:
+            viewers = self._viewers.get(viewer.report_id)
+            if viewers is not None:
+                viewers.discard(viewer)
+                if not viewers:
+                    # Nobody watches: notifications are no longer followed, so the cache would rot.
+                    del self._viewers[viewer.report_id]
+                    self._cache.pop(viewer.report_id, None)
+
+    def watched(self) -> list[int]:
+        with self._lock:
+            return list(self._viewers)
+
+    def viewer_count(self) -> int:
+        with self._lock:
+            return sum(len(v) for v in self._viewers.values())
+
+    # changes -------------------------------------------------------------------------------
+    def mark_dirty(self, report_id: int, immediately: bool = False) -> None:
+        now = time.monotonic()
+        with self._lock:
+            if report_id not in self._viewers:
+                return
+            due = now if immediately else max(now, self._last_render.get(report_id, 0.0) + self.min_interval)
+            self._due[report_id] = min(self._due.get(report_id, due), due)
+        self._wake.set()
+
+    def resync(self) -> None:
+        """After the listener reconnects: notifications sent meanwhile are lost, re-render all."""
+        for report_id in self.watched():
+            self.mark_dirty(report_id, immediately=True)
+
+    def shutdown(self, code: int = 1012) -> None:
+        self.stopping = True
+        with self._lock:
+            viewers = [v for vs in self._viewers.values() for v in vs]
+        for viewer in viewers:
+            viewer.close(code)
+        self._wake.set()
+
+    # rendering -----------------------------------------------------------------------------
+    def _run(self) -> None:
+        while not self.stopping:
+            now = time.monotonic()
+            with self._lock:
+                ready = [rid for rid, due in self._due.items() if due <= now]
+                for rid in ready:
+                    del self._due[rid]
+                    self._last_render[rid] = now
+                next_due = min(self._due.values(), default=None)
+            for report_id in ready:
+                self._render_and_deliver(report_id)
+            if not ready:
+                self._wake.wait(None if next_due is None else max(0.0, next_due - time.monotonic()))
+                self._wake.clear()
+
+    def _render_and_deliver(self, report_id: int) -> None:
+        try:
+            rendered = self._render(report_id)
+        except Exception:
+            log.exception("could not render report %s; will retry", report_id)
+            with self._lock:
+                self._due.setdefault(report_id, time.monotonic() + 1.0)
+            return
+        if rendered is None:
+            return
+        html, final = rendered
+        with self._lock:
+            self.renders += 1
+            self._seq[report_id] += 1
+            snapshot = Snapshot(report_id, self._seq[report_id], html, final)
+            viewers = list(self._viewers.get(report_id, ()))
+            if viewers:
+                self._cache[report_id] = snapshot
+        for viewer in viewers:
+            viewer.offer(snapshot)
+
+
+_hub: Hub | None = None
+_hub_lock = threading.Lock()
+
+
+def current_hub() -> Hub | None:
+    return _hub
+
+
+def get_or_start_hub(app) -> Hub:
+    """One hub and one listener per process, started by the first viewer."""
+    global _hub
+    with _hub_lock:
+        if _hub is None:
+            from .listener import Listener
+            from .render import make_renderer
+
+            _hub = Hub(make_renderer(app))
+            Listener(app.config["DATABASE_URL"], _hub).start()
+        return _hub
