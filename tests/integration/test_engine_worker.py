@@ -39,13 +39,14 @@ def test_worker_runs_every_run_and_scores_it(database_url, workers):
 
 def test_budget_ceiling_skips_runs_that_would_exceed_it(database_url, workers):
     owner = create_user(database_url)
-    # Claude Sonnet 4.5 costs $0.012 per run by the estimate: $0.05 pays for 4 of the 8 runs.
+    # Claude Sonnet 4.5 costs $0.012 per run by the estimate (real simulated runs cost ~$0.005):
+    # $0.05 pays for at least 4 of the 20 runs and never for all of them.
     report_id = create_benchmark(database_url, owner, models=["anthropic/claude-sonnet-4.5"],
-                                 images=2, samples=4, budget="0.05")
+                                 images=2, samples=10, budget="0.05")
     workers.start_worker(SIMULATED_SPEED="0", MAX_CALLS_PER_REPORT="1", MAX_CALLS_PER_MODEL="1")
     wait_for(lambda: report_status(database_url, report_id) in ("complete", "failed"), message="report to finish")
     counts = run_counts(database_url, report_id)
-    assert counts.get("skipped", 0) >= 4
+    assert counts.get("skipped", 0) >= 1 and counts.get("complete", 0) >= 4
     with psycopg.connect(database_url) as conn:
         spent, = conn.execute("SELECT coalesce(sum(cost_usd), 0) FROM benchmark_runs WHERE report_id = %s",
                               (report_id,)).fetchone()

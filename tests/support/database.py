@@ -7,6 +7,7 @@ import uuid
 from pathlib import Path
 
 import psycopg
+import psycopg.conninfo
 
 from webapp.db.embedded import EmbeddedPostgres
 from webapp.db.migrate import migrate
@@ -34,7 +35,7 @@ class TestDatabases:
         return self.server.url_for(name)
 
     def drop(self, url: str) -> None:
-        name = url.split("/")[-1].split("?")[0]
+        name = psycopg.conninfo.conninfo_to_dict(url)["dbname"]
         with psycopg.connect(self.server.uri, autocommit=True) as conn:
             conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
