@@ -17,7 +17,7 @@ class SignupPage:
         self.page.get_by_label("Email").fill(email)
         self.page.get_by_label("Password", exact=True).fill(password)
         self.page.get_by_label("Repeat password").fill(confirm if confirm is not None else password)
-        self.page.get_by_role("button", name="Sign up").click()
+        self.page.get_by_role("main").get_by_role("button", name="Sign up").click()
 
 
 class LoginPage:
@@ -32,7 +32,7 @@ class LoginPage:
     def log_in(self, email: str, password: str) -> None:
         self.page.get_by_label("Email").fill(email)
         self.page.get_by_label("Password").fill(password)
-        self.page.get_by_role("button", name="Log in").click()
+        self.page.get_by_role("main").get_by_role("button", name="Log in").click()
 
 
 class Dashboard:

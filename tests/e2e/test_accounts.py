@@ -11,7 +11,7 @@ def test_sign_up_log_out_log_in(page, live_server):
     SignupPage(page, live_server.url).open().sign_up("grace@example.com", PASSWORD)
     dashboard = Dashboard(page).expect_loaded()
     expect(page.get_by_role("heading", name="No benchmarks yet")).to_be_visible()
-    expect(page.get_by_role("link", name="Start your first benchmark")).to_be_visible()
+    expect(page.get_by_role("button", name="Start your first benchmark")).to_be_visible()
     dashboard.log_out()
     expect(page).to_have_url(re.compile(r"/login$"))
     expect(page.get_by_role("status")).to_have_text("You have been logged out.")

@@ -8,6 +8,8 @@ from decimal import Decimal
 
 import pytest
 
+from tests.support.aio import run_async
+
 from tests.support.fake_openai import FakeOpenAI, Response, completion
 from webapp.engine.providers import CallRequest, OpenAICompatibleProvider, ProviderError, RateLimited
 
@@ -29,7 +31,7 @@ def call(base_url: str, req: CallRequest | None = None, timeout: float = 10.0, k
             return await provider.call(req or request(), timeout)
         finally:
             await provider.aclose()
-    return asyncio.run(go())
+    return run_async(go())
 
 
 def failure(base_url: str, timeout: float = 10.0) -> ProviderError:

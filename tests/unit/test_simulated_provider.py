@@ -6,6 +6,8 @@ from dataclasses import replace
 
 import pytest
 
+from tests.support.aio import run_async
+
 from webapp.engine.json_extract import parse_lenient
 from webapp.engine.providers import (CallRequest, OpenAICompatibleProvider, ProviderError, RateLimited,
                                      SimulatedProvider, make_provider)
@@ -18,13 +20,13 @@ BASE = CallRequest(report_id=1, model_id="acme/vision-1", image_id=1, sample_ind
 
 
 def run(coro):
-    return asyncio.run(coro)
+    return run_async(coro)
 
 
 def run_all(coros):
     async def gather():
         return await asyncio.gather(*coros)
-    return asyncio.run(gather())
+    return run_async(gather())
 
 
 async def outcome(provider, req):
