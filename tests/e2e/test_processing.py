@@ -1,0 +1,136 @@
+"""The live processing page in Chromium, through the real server, websocket and worker."""
+import re
+
+import psycopg
+from playwright.sync_api import expect
+
+from tests.e2e.pages import Dashboard, LoginPage, ProcessingPage, SignupPage
+from tests.support.benchmarks import create_benchmark, create_user, report_status, wait_for
+from tests.support.live_server import free_port
+
+PASSWORD = "correct horse battery"
+MODEL_NAMES = ["GPT-5 Nano", "Gemini 2.5 Flash", "Claude Sonnet 4.5"]  # tests.support.benchmarks.MODELS
+
+
+def sign_up(page, base_url, database_url, email="watcher@example.com") -> int:
+    SignupPage(page, base_url).open().sign_up(email, PASSWORD)
+    Dashboard(page).expect_loaded()
+    with psycopg.connect(database_url) as conn:
+        return conn.execute("SELECT id FROM users WHERE email = %s", (email,)).fetchone()[0]
+
+
+def open_processing(page, base_url, report_id) -> ProcessingPage:
+    page.goto(f"{base_url}/benchmarks/{report_id}/processing")
+    processing = ProcessingPage(page).expect_loaded()
+    expect(processing.pill()).to_have_text("Live")
+    # A marker that a full page load would wipe: proves the updates arrive without a reload.
+    page.evaluate("window.__sameDocument = true")
+    return processing
+
+
+def done_count(page) -> int:
+    return int(page.locator("#progress .done-count").inner_text())
+
+
+def finish_runs(database_url, report_id, n) -> None:
+    """Finish n pending runs the way the engine records them (one commit each)."""
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        ids = [r[0] for r in conn.execute("SELECT id FROM benchmark_runs WHERE report_id = %s AND status = 'pending' "
+                                          "ORDER BY id LIMIT %s", (report_id, n))]
+        conn.execute("UPDATE reports SET status = 'running', started_at = coalesce(started_at, now()) WHERE id = %s",
+                     (report_id,))
+        for run_id in ids:
+            conn.execute("""UPDATE benchmark_runs SET status = 'complete', started_at = now(), finished_at = now(),
+                            latency_ms = 100, field_accuracy = 1, exact = true, correct_fields = 4, total_fields = 4
+                            WHERE id = %s""", (run_id,))
+
+
+def test_rows_and_overall_bar_update_live_and_end_exact_then_redirect(page, live_server, database_url):
+    owner = sign_up(page, live_server.url, database_url)
+    report_id = create_benchmark(database_url, owner, images=2, samples=3)  # 3 models x 2 x 3 = 18 runs
+    processing = open_processing(page, live_server.url, report_id)
+    expect(page.locator("#progress .total-count")).to_have_text("18")
+    expect(page.locator("#progress .done-count")).to_have_text("0")
+    for name in MODEL_NAMES:
+        expect(processing.model_row(name).locator(".badge")).to_have_text("Waiting")
+    live_server.start_worker(SIMULATED_SPEED="0.5", MAX_CALLS_PER_REPORT="2")
+    seen = set()
+    page.wait_for_function("() => { const n = +document.querySelector('#progress .done-count').textContent;"
+                           " return n > 0 && n < 18; }", timeout=30_000)
+    seen.add(done_count(page))
+    expect(page.locator("#progress tbody .badge", has_text="Running").first).to_be_visible()
+    # The end state is exact: every run counted, every model complete, no update lost.
+    expect(processing.pill()).to_have_text("Complete!", timeout=60_000)
+    expect(page.locator("#progress .done-count")).to_have_text("18")
+    expect(page.locator("#overall-bar")).to_have_attribute("value", "18")
+    for name in MODEL_NAMES:
+        row = processing.model_row(name)
+        expect(row.locator(".runs")).to_have_text("6/6 runs")
+        expect(row.locator(".badge")).to_have_text(re.compile("Complete|Failed"))
+    assert page.evaluate("window.__sameDocument") is True
+    assert 0 < min(seen) < 18
+    # Then the browser is taken to the report by itself.
+    with psycopg.connect(database_url) as conn:
+        token = conn.execute("SELECT share_token FROM reports WHERE id = %s", (report_id,)).fetchone()[0]
+    expect(page).to_have_url(f"{live_server.url}/r/{token}", timeout=5_000)
+
+
+def test_pill_reconnects_after_a_server_restart_and_catches_up(page, live_server, database_url):
+    owner = sign_up(page, live_server.url, database_url)
+    report_id = create_benchmark(database_url, owner, images=1, samples=2)  # 6 runs
+    processing = open_processing(page, live_server.url, report_id)
+    finish_runs(database_url, report_id, 1)
+    expect(page.locator("#progress .done-count")).to_have_text("1")
+    live_server.stop_web()
+    expect(processing.pill()).to_have_text("Reconnecting…", timeout=2_000)
+    finish_runs(database_url, report_id, 3)  # while nobody is listening
+    live_server.start()
+    expect(processing.pill()).to_have_text("Live", timeout=15_000)
+    expect(page.locator("#progress .done-count")).to_have_text("4")
+    assert page.evaluate("window.__sameDocument") is True
+
+
+def test_finished_report_redirects_at_once(page, live_server, database_url):
+    owner = sign_up(page, live_server.url, database_url)
+    report_id = create_benchmark(database_url, owner, images=1, samples=1)
+    live_server.start_worker()
+    wait_for(lambda: report_status(database_url, report_id) == "complete", message="report to complete")
+    page.goto(f"{live_server.url}/benchmarks/{report_id}/processing")
+    expect(page).to_have_url(re.compile(r"/r/[\w-]+$"))
+
+
+def test_failed_report_shows_its_reason(page, live_server, database_url):
+    owner = sign_up(page, live_server.url, database_url)
+    report_id = create_benchmark(database_url, owner, images=1, samples=1, provider="openai_compatible")
+    # A provider nobody answers: every call fails, so the report fails with a reason.
+    live_server.start_worker(PROVIDER_BASE_URL=f"http://127.0.0.1:{free_port()}/v1", PROVIDER_API_KEY="sk-x",
+                             CALL_TIMEOUT_SECONDS="5")
+    processing = open_processing(page, live_server.url, report_id)
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text("The benchmark failed", timeout=60_000)
+    expect(alert).to_contain_text("All 3 runs failed")
+    expect(alert.get_by_role("link", name="Back to the dashboard")).to_be_visible()
+    expect(processing.pill()).to_have_text("Failed")
+    page.reload()
+    expect(page.get_by_role("heading", name="Your benchmark failed")).to_be_visible()
+    expect(page.get_by_role("alert")).to_contain_text("All 3 runs failed")
+
+
+def test_other_users_report_goes_to_the_dashboard(page, live_server, database_url):
+    someone = create_user(database_url, "someone@example.com")
+    report_id = create_benchmark(database_url, someone)
+    sign_up(page, live_server.url, database_url)
+    for url in (f"/benchmarks/{report_id}/processing", "/benchmarks/999999/processing"):
+        page.goto(live_server.url + url)
+        expect(page).to_have_url(live_server.url + "/dashboard")
+        expect(page.get_by_role("status")).to_contain_text("That benchmark does not exist, or it is not yours.")
+
+
+def test_anonymous_visitor_logs_in_and_comes_back(page, live_server, database_url):
+    owner = create_user(database_url, "owner@example.com", PASSWORD)
+    report_id = create_benchmark(database_url, owner)
+    page.goto(f"{live_server.url}/benchmarks/{report_id}/processing")
+    expect(page).to_have_url(re.compile(r"/login\?next="))
+    LoginPage(page, live_server.url).log_in("owner@example.com", PASSWORD)
+    ProcessingPage(page).expect_loaded()
+    expect(page.get_by_role("heading", name="Your benchmark is running…")).to_be_visible()
