@@ -73,12 +73,14 @@ def _configure_blueprints(app: Flask) -> None:
     from .auth.views import bp as auth_bp
     from .benchmarks.views import bp as benchmarks_bp
     from .health import bp as health_bp
+    from .realtime.compression import NoWebsocketCompression
     from .realtime.views import bp as realtime_bp, sock
     from .reports.views import bp as reports_bp
 
     for bp in (auth_bp, health_bp, reports_bp, benchmarks_bp, realtime_bp):
         app.register_blueprint(bp)
     sock.init_app(app)
+    app.wsgi_app = NoWebsocketCompression(app.wsgi_app)
 
 
 def _configure_errors(app: Flask) -> None:

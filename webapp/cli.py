@@ -54,7 +54,7 @@ def cmd_worker(args) -> int:
         print("DATABASE_URL is not set. `visionbench serve` starts a worker with the embedded "
               "database; a separate worker needs DATABASE_URL.", file=sys.stderr)
         return 2
-    return run_worker(config)
+    return run_worker(config, concurrency=config["WORKER_CONCURRENCY"])
 
 
 def cmd_serve(args) -> int:

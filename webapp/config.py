@@ -59,6 +59,8 @@ def load_config(environ=None) -> dict:
         "PORT": _int(environ, "PORT", 8000),
         "WEB_PROCESSES": _int(environ, "WEB_PROCESSES", 1),
         "WORKER_PROCESSES": _int(environ, "WORKER_PROCESSES", 1),
+        # Benchmarks one worker process runs at once.
+        "WORKER_CONCURRENCY": _int(environ, "WORKER_CONCURRENCY", 4),
         "DB_POOL_MAX": _int(environ, "DB_POOL_MAX", 10),
         # Number of reverse proxies in front of the app whose X-Forwarded-* headers are trusted.
         "TRUSTED_PROXIES": _int(environ, "TRUSTED_PROXIES", 0),
@@ -68,6 +70,8 @@ def load_config(environ=None) -> dict:
         "PROVIDER_BASE_URL": environ.get("PROVIDER_BASE_URL", "https://openrouter.ai/api/v1"),
         "PROVIDER_API_KEY": environ.get("PROVIDER_API_KEY") or environ.get("OPENROUTER_API_KEY") or None,
         "SIMULATED_SPEED": _float(environ, "SIMULATED_SPEED", 1.0),
+        # Seconds every simulated call takes, with no faults (for measuring the engine).
+        "SIMULATED_FIXED_LATENCY": environ.get("SIMULATED_FIXED_LATENCY") or None,
         "CALL_TIMEOUT_SECONDS": _float(environ, "CALL_TIMEOUT_SECONDS", 120.0),
         "MAX_CALLS_PER_MODEL": _int(environ, "MAX_CALLS_PER_MODEL", 3),
         "MAX_CALLS_PER_REPORT": _int(environ, "MAX_CALLS_PER_REPORT", 10),

@@ -1,15 +1,19 @@
 from flask import Blueprint, jsonify
 
 from . import db
+from .realtime import hub as realtime_hub
 
 bp = Blueprint("health", __name__)
 
 
 @bp.get("/healthz")
 def healthz():
+    """Database reachability, plus this process's live-update counters (no user data)."""
+    hub = realtime_hub._hub
+    live = {"hub_viewers": hub.viewer_count(), "hub_renders": hub.renders} if hub else {}
     try:
         with db.connection() as conn:
             conn.execute("SELECT 1")
     except db.DatabaseUnavailable:
-        return jsonify(status="unavailable", database="down"), 503
-    return jsonify(status="ok", database="up")
+        return jsonify(status="unavailable", database="down", **live), 503
+    return jsonify(status="ok", database="up", **live)

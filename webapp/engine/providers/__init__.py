@@ -22,7 +22,9 @@ def make_provider(config: dict) -> Provider:
         kind = "openai_compatible" if key else "simulated"
     if kind == "simulated":
         speed = config.get("SIMULATED_SPEED")
-        return SimulatedProvider(speed=1.0 if speed in (None, "") else float(speed))
+        fixed = config.get("SIMULATED_FIXED_LATENCY")
+        return SimulatedProvider(speed=1.0 if speed in (None, "") else float(speed),
+                                 fixed_latency=None if fixed in (None, "") else float(fixed))
     if not key:
         raise ValueError("PROVIDER is openai_compatible but no API key is set: "
                          "set PROVIDER_API_KEY (or OPENROUTER_API_KEY).")

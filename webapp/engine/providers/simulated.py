@@ -20,6 +20,8 @@ Profiles by catalog tier (unknown tiers behave as "mid"):
   number sent as a string, a typo, a flipped boolean...; fields and list items are also
   dropped (a quarter of that rate) and extra fields invented (half of it, per object).
 - Text: usually bare JSON, sometimes in a ```json fence or inside prose, rarely truncated.
+- `fixed_latency` (seconds, for measuring the engine): every call takes exactly that long and
+  never fails or hits a rate limit; outputs are still damaged as above.
 - Rate limits happen only on the first attempt of a run (attempts are counted per run in
   the provider instance), with retry_after = 0.5 x speed; retries always get through.
 """
@@ -68,10 +70,13 @@ class SimulatedProvider:
     name = "simulated"
     is_simulated = True
 
-    def __init__(self, speed: float = 1.0):
+    def __init__(self, speed: float = 1.0, fixed_latency: float | None = None):
         if not speed >= 0:
             raise ValueError(f"SIMULATED_SPEED must be 0 or more, not {speed!r}")
+        if fixed_latency is not None and not fixed_latency >= 0:
+            raise ValueError(f"SIMULATED_FIXED_LATENCY must be 0 or more, not {fixed_latency!r}")
         self.speed = float(speed)
+        self.fixed_latency = fixed_latency
         self._attempts: OrderedDict[tuple, int] = OrderedDict()
 
     async def call(self, req: CallRequest, timeout: float) -> CallResult:
@@ -86,6 +91,10 @@ class SimulatedProvider:
         rate_limited = rng.random() < profile.rate_limit and attempt == 0
         failed = rng.random() < profile.error
         latency = profile.latency * model_speed * rng.uniform(0.6, 1.4)
+        if self.fixed_latency is not None:
+            await asyncio.sleep(self.fixed_latency)
+            rate_limited = failed = False
+            latency = 0.0
         if rate_limited:
             await self._sleep(0.1 * latency, timeout)
             raise RateLimited("rate limited (HTTP 429): simulated", retry_after=0.5 * self.speed)

@@ -1,0 +1,95 @@
+"""Shared by the bench scripts: a real embedded PostgreSQL, the real server, tables, the log.
+
+Every script starts what it needs, prints a markdown table and appends it (with the date, core
+count and versions) to docs/performance.md.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import platform
+import re
+import resource
+import statistics
+import sys
+from importlib.metadata import version
+from pathlib import Path
+
+import httpx
+import psycopg
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.support.database import TestDatabases  # noqa: E402  (the same harness as the tests)
+from tests.support.live_server import LiveServer  # noqa: E402
+
+PERFORMANCE_LOG = ROOT / "docs" / "performance.md"
+PASSWORD = "correct horse battery"
+
+
+def raise_open_files_limit() -> int:
+    """Thousands of sockets need thousands of file descriptors, in this process and the server."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = hard if hard != resource.RLIM_INFINITY else 65536
+    resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+    return wanted
+
+
+def percentile(values, p: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    k = (len(ordered) - 1) * p / 100
+    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
+
+
+def median(values):
+    return statistics.median(values) if values else None
+
+
+def fmt(value, unit: str = "", digits: int = 1) -> str:
+    if value is None:
+        return "—"
+    return f"{value:,.{digits}f}{unit}"
+
+
+def table(headers: list[str], rows: list[list]) -> str:
+    lines = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def environment_line() -> str:
+    versions = ", ".join(f"{p} {version(p)}" for p in ("flask", "flask-sock", "gunicorn", "gevent", "psycopg"))
+    return (f"{dt.datetime.now().strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} cores, "
+            f"Python {platform.python_version()}, {versions}")
+
+
+def record(title: str, text: str) -> None:
+    """Print the result and append it to docs/performance.md."""
+    block = f"### {title}\n\n_{environment_line()}_\n\n{text}\n"
+    print("\n" + block)
+    PERFORMANCE_LOG.parent.mkdir(exist_ok=True)
+    if not PERFORMANCE_LOG.exists():
+        PERFORMANCE_LOG.write_text("# Performance\n\nFigures appended by the scripts under `bench/`; "
+                                   "the newest are at the end. See the summary at the top.\n\n")
+    with PERFORMANCE_LOG.open("a") as f:
+        f.write("\n" + block)
+
+
+def sign_up(base_url: str, email: str) -> dict[str, str]:
+    """Sign up through the real form; returns the session cookies."""
+    with httpx.Client(base_url=base_url) as client:
+        page = client.get("/signup").text
+        token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page).group(1)
+        response = client.post("/signup", data={"csrf_token": token, "email": email,
+                                                 "password": PASSWORD, "confirm": PASSWORD})
+        assert response.status_code == 302, response.text[:500]
+        return dict(client.cookies)
+
+
+def user_id(database_url: str, email: str) -> int:
+    with psycopg.connect(database_url) as conn:
+        return conn.execute("SELECT id FROM users WHERE email = %s", (email,)).fetchone()[0]
