@@ -59,6 +59,8 @@ def test_simulated_benchmark_from_form_to_report(page, live_server, database_url
     expect(page.locator(".processing-header .badge-simulated")).to_have_text("Simulated")
     live_server.start_worker(SIMULATED_SPEED="0.02")
     expect(page).to_have_url(re.compile(r"/r/[\w-]+$"), timeout=60_000)
+    expect(page.get_by_role("heading", name=re.compile("^Most accurate"))).to_be_visible()
+    expect(page.get_by_role("table").locator("tbody tr")).to_have_count(5)
     assert_every_run_scored(database_url, processing.report_id)
 
 

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from ..db import fetch_all
+from ..db import fetch_all, fetch_one
 
 
 @dataclass
