@@ -81,7 +81,7 @@ def main() -> int:
                 results[f"/r/<token> (report, {runs:,} runs)"] = ttfb(client, f"/r/{token}")
                 with psycopg.connect(url, autocommit=True) as conn:
                     conn.execute("UPDATE benchmark_runs SET status = 'pending', finished_at = NULL "
-                                 "WHERE report_id = %s AND id % 2 = 0", (report_id,))
+                                 "WHERE report_id = %s AND id %% 2 = 0", (report_id,))
                     conn.execute("UPDATE reports SET status = 'running' WHERE id = %s", (report_id,))
                 results["/benchmarks/<id>/processing"] = ttfb(client, f"/benchmarks/{report_id}/processing")
                 results["/benchmarks/<id>/progress (fragment)"] = ttfb(client, f"/benchmarks/{report_id}/progress")
