@@ -17,13 +17,21 @@ access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms'
 
 def post_worker_init(worker):
     # On shutdown, live websockets are closed with 1012 ("service restart") so browsers
-    # reconnect to the next server instead of waiting for a timeout.
+    # reconnect to the next server at once. The worker registered its signal handlers before
+    # this hook ran, so they are registered again here; the hub is told from a new greenlet,
+    # never from inside the signal handler (it takes locks).
+    import signal
+
+    import gevent
+
     from webapp.realtime import shutdown_hook
 
-    original = worker.handle_exit
+    def wrap(original):
+        def handler(sig, frame):
+            gevent.spawn(shutdown_hook)
+            original(sig, frame)
+        return handler
 
-    def handle_exit(sig, frame):
-        shutdown_hook()
-        original(sig, frame)
-
-    worker.handle_exit = handle_exit
+    signal.signal(signal.SIGTERM, wrap(worker.handle_exit))
+    signal.signal(signal.SIGINT, wrap(worker.handle_quit))
+    signal.signal(signal.SIGQUIT, wrap(worker.handle_quit))
