@@ -1,9 +1,12 @@
-"""SQL for reading reports: the dashboard list and single reports."""
+"""SQL for reading reports (dashboard list, one report, its runs) and the owner's actions on them."""
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+
+from psycopg.rows import class_row
 
 from ..db import fetch_all, fetch_one
 
@@ -25,6 +28,7 @@ class DashboardRow:
 
 
 def list_for_owner(conn, owner_id: int) -> list[DashboardRow]:
+    # "Best" is the most accurate model; failed runs count as 0 like on the report page.
     return fetch_all(conn, DashboardRow, """
         SELECT r.id, r.title, r.status, r.model_ids, r.is_simulated, r.share_token, r.created_at,
                coalesce(c.total_runs, 0) AS total_runs, coalesce(c.done_runs, 0) AS done_runs,
@@ -40,8 +44,9 @@ def list_for_owner(conn, owner_id: int) -> list[DashboardRow]:
             SELECT model_id, avg(coalesce(field_accuracy, 0)) AS accuracy
             FROM benchmark_runs
             WHERE report_id = r.id AND status IN ('complete', 'failed')
-            GROUP BY model_id ORDER BY accuracy DESC, model_id LIMIT 1
-        ) b ON r.status IN ('complete', 'cancelled')
+            GROUP BY model_id HAVING count(*) FILTER (WHERE status = 'complete') > 0
+            ORDER BY accuracy DESC, model_id LIMIT 1
+        ) b ON r.status IN ('complete', 'cancelled', 'failed')
         WHERE r.owner_id = %(owner_id)s
         ORDER BY r.created_at DESC, r.id DESC""", {"owner_id": owner_id})
 
@@ -57,55 +62,172 @@ class SharedReport:
     samples_per_image: int
     priorities: list[str]
     model_ids: list[str]
+    budget_usd: Decimal
+    provider: str
     is_simulated: bool
     share_token: str
+    share_revoked_at: datetime | None
     failure_reason: str | None
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
     image_count: int
 
+    @property
+    def finished(self) -> bool:
+        return self.status in ("complete", "failed", "cancelled")
 
-@dataclass
-class ModelSummary:
-    model_id: str
-    runs: int
-    complete: int
-    failed: int
-    skipped: int
-    accuracy: float | None
-    exact_rate: float | None
-    cost_per_run: Decimal | None
-    total_cost: Decimal | None
-    median_latency_ms: float | None
-    p95_latency_ms: float | None
-    spread: float | None
+    @property
+    def duration_seconds(self) -> float | None:
+        if self.started_at is None or self.finished_at is None:
+            return None
+        return (self.finished_at - self.started_at).total_seconds()
 
 
 def report_by_token(conn, token: str) -> SharedReport | None:
     return fetch_one(conn, SharedReport, """
         SELECT r.id, r.owner_id, r.title, r.status, r.prompt, r.compare_mode, r.samples_per_image,
-               r.priorities, r.model_ids, r.is_simulated, r.share_token, r.failure_reason,
-               r.created_at, r.started_at, r.finished_at,
+               r.priorities, r.model_ids, r.budget_usd, r.provider, r.is_simulated, r.share_token,
+               r.share_revoked_at, r.failure_reason, r.created_at, r.started_at, r.finished_at,
                (SELECT count(*) FROM report_images i WHERE i.report_id = r.id) AS image_count
         FROM reports r WHERE r.share_token = %(token)s""", {"token": token})
 
 
-def model_summaries(conn, report_id: int) -> list[ModelSummary]:
-    """Per model over its finished runs. Accuracy counts failed runs as 0: a model that errors
-    does not extract anything. Skipped runs (budget, cancel) are left out."""
-    return fetch_all(conn, ModelSummary, """
-        SELECT model_id,
-               count(*) AS runs,
-               count(*) FILTER (WHERE status = 'complete') AS complete,
-               count(*) FILTER (WHERE status = 'failed') AS failed,
-               count(*) FILTER (WHERE status = 'skipped') AS skipped,
-               avg(CASE WHEN status = 'complete' THEN field_accuracy WHEN status = 'failed' THEN 0 END) AS accuracy,
-               avg(CASE WHEN status = 'complete' THEN exact::int WHEN status = 'failed' THEN 0 END)::float AS exact_rate,
-               avg(cost_usd) FILTER (WHERE status = 'complete') AS cost_per_run,
-               sum(cost_usd) AS total_cost,
-               percentile_cont(0.5) WITHIN GROUP (ORDER BY latency_ms) FILTER (WHERE status = 'complete') AS median_latency_ms,
-               percentile_cont(0.95) WITHIN GROUP (ORDER BY latency_ms) FILTER (WHERE status = 'complete') AS p95_latency_ms,
-               stddev_pop(field_accuracy) FILTER (WHERE status = 'complete') AS spread
-        FROM benchmark_runs WHERE report_id = %(id)s
-        GROUP BY model_id""", {"id": report_id})
+@dataclass
+class ReportImage:
+    id: int
+    position: int
+    filename: str
+    mime: str
+    width: int
+    height: int
+    expected: dict
+
+
+def report_images(conn, report_id: int) -> list[ReportImage]:
+    return fetch_all(conn, ReportImage, """
+        SELECT id, position, filename, mime, width, height, expected
+        FROM report_images WHERE report_id = %(id)s ORDER BY position""", {"id": report_id})
+
+
+@dataclass
+class ImageData:
+    mime: str
+    data: bytes
+
+
+def image_data(conn, report_id: int, image_id: int) -> ImageData | None:
+    return fetch_one(conn, ImageData, """
+        SELECT mime, data FROM report_images WHERE id = %(image)s AND report_id = %(report)s""",
+                     {"image": image_id, "report": report_id})
+
+
+@dataclass
+class RunRow:
+    """One run, everything the numbers need (the raw output is loaded separately: it is large)."""
+    id: int
+    model_id: str
+    image_id: int
+    image_position: int
+    sample_index: int
+    status: str
+    latency_ms: int | None
+    input_tokens: int | None
+    output_tokens: int | None
+    cost_usd: Decimal | None
+    exact: bool | None
+    field_accuracy: float | None
+    correct_fields: int | None
+    total_fields: int | None
+    diffs: list | None
+    error: str | None
+
+
+def runs(conn, report_id: int) -> list[RunRow]:
+    return fetch_all(conn, RunRow, """
+        SELECT r.id, r.model_id, r.image_id, i.position AS image_position, r.sample_index, r.status,
+               r.latency_ms, r.input_tokens, r.output_tokens, r.cost_usd, r.exact, r.field_accuracy,
+               r.correct_fields, r.total_fields, r.diffs, r.error
+        FROM benchmark_runs r JOIN report_images i ON i.id = r.image_id
+        WHERE r.report_id = %(id)s
+        ORDER BY i.position, r.model_id, r.sample_index""", {"id": report_id})
+
+
+@dataclass
+class RunOutput:
+    id: int
+    model_id: str
+    sample_index: int
+    status: str
+    raw_output: str | None
+    parsed_json: object
+    field_accuracy: float | None
+    diffs: list | None
+    error: str | None
+
+
+def outputs_for_image(conn, report_id: int, image_id: int) -> list[RunOutput]:
+    return fetch_all(conn, RunOutput, """
+        SELECT id, model_id, sample_index, status, raw_output, parsed_json, field_accuracy, diffs, error
+        FROM benchmark_runs WHERE report_id = %(report)s AND image_id = %(image)s
+        ORDER BY model_id, sample_index""", {"report": report_id, "image": image_id})
+
+
+def run_outputs(conn, report_id: int) -> dict[int, tuple[str | None, object]]:
+    """Run id -> (raw model output, parsed JSON), for the exports."""
+    rows = conn.execute("SELECT id, raw_output, parsed_json FROM benchmark_runs WHERE report_id = %(id)s",
+                        {"id": report_id}).fetchall()
+    return {run_id: (raw, parsed) for run_id, raw, parsed in rows}
+
+
+def new_share_token() -> str:
+    return secrets.token_urlsafe(24)  # 192 bits
+
+
+def rotate_share_token(conn, report_id: int, owner_id: int) -> str | None:
+    """A new link (the old one stops working at once); also re-enables a revoked link."""
+    row = conn.execute("""
+        UPDATE reports SET share_token = %(token)s, share_revoked_at = NULL
+        WHERE id = %(id)s AND owner_id = %(owner)s RETURNING share_token""",
+                       {"token": new_share_token(), "id": report_id, "owner": owner_id}).fetchone()
+    return row[0] if row else None
+
+
+def revoke_share_link(conn, report_id: int, owner_id: int) -> bool:
+    cur = conn.execute("""
+        UPDATE reports SET share_revoked_at = coalesce(share_revoked_at, now())
+        WHERE id = %(id)s AND owner_id = %(owner)s""", {"id": report_id, "owner": owner_id})
+    return cur.rowcount == 1
+
+
+def delete_report(conn, report_id: int, owner_id: int) -> bool:
+    """Finished reports only: a running one is cancelled first, so no worker writes into it."""
+    cur = conn.execute("""
+        DELETE FROM reports
+        WHERE id = %(id)s AND owner_id = %(owner)s AND status IN ('complete', 'failed', 'cancelled')""",
+                       {"id": report_id, "owner": owner_id})
+    return cur.rowcount == 1
+
+
+@dataclass
+class CompletionNotice:
+    id: int
+    title: str
+    status: str
+    share_token: str
+    failure_reason: str | None
+    email: str
+
+
+async def claim_completion_notice(conn, report_id: int) -> CompletionNotice | None:
+    """Marks the report notified and returns what the email needs, exactly once per report: of
+    two workers racing here, only one gets a row back."""
+    async with conn.cursor(row_factory=class_row(CompletionNotice)) as cur:
+        await cur.execute("""
+            UPDATE reports r SET notified_at = now()
+            FROM users u
+            WHERE r.id = %(id)s AND u.id = r.owner_id AND r.notified_at IS NULL
+              AND r.status IN ('complete', 'failed')
+            RETURNING r.id, r.title, r.status, r.share_token, r.failure_reason, u.email""",
+                          {"id": report_id})
+        return await cur.fetchone()
