@@ -78,6 +78,8 @@ def load_config(environ=None) -> dict:
         "CATALOG_FILE": environ.get("CATALOG_FILE") or None,
         "BUDGET_CEILING_USD": _float(environ, "BUDGET_CEILING_USD", 7.0),
         "SMTP_URL": environ.get("SMTP_URL") or None,
+        # The address people open the app at, for links in emails (default: http://HOST:PORT).
+        "PUBLIC_URL": environ.get("PUBLIC_URL") or None,
         "LOGIN_MAX_FAILURES": _int(environ, "LOGIN_MAX_FAILURES", 5),
     }
 

@@ -6,6 +6,7 @@ import logging
 import time
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Awaitable, Callable
 
 from psycopg_pool import AsyncConnectionPool
 
@@ -30,6 +31,8 @@ class Engine:
     max_calls_per_model: int = 3
     max_calls_per_report: int = 10
     call_timeout: float = 120.0
+    # Called with the report id once a report has ended (the completion email).
+    on_report_finished: Callable[[int], Awaitable[None]] | None = None
 
 
 @dataclass
@@ -77,7 +80,19 @@ async def run_report(engine: Engine, report_id: int) -> None:
     except Exception as e:
         log.exception("report %s: engine failure", report_id)
         await _fail_report(engine, report_id, f"The engine failed unexpectedly ({type(e).__name__}).")
+        await _announce(engine, report_id)
         raise
+    await _announce(engine, report_id)
+
+
+async def _announce(engine: Engine, report_id: int) -> None:
+    """After the report's final commit; a failure here must never touch the results."""
+    if engine.on_report_finished is None:
+        return
+    try:
+        await engine.on_report_finished(report_id)
+    except Exception:
+        log.exception("report %s: completion callback failed", report_id)
 
 
 class _EngineStop(Exception):

@@ -56,6 +56,19 @@ def _providers(config: dict) -> dict:
     return providers
 
 
+def _completion_notifier(config: dict, pool):
+    if not config.get("SMTP_URL"):
+        return None
+    from ..reports.email import make_notifier
+
+    base_url = config.get("PUBLIC_URL") or f"http://{config['HOST']}:{config['PORT']}"
+    try:
+        return make_notifier(pool, config["SMTP_URL"], base_url)
+    except ValueError as e:
+        log.error("completion emails are off: %s", e)
+        return None
+
+
 async def _main(config: dict, concurrency: int) -> None:
     global _engine
     url = config["DATABASE_URL"]
@@ -65,7 +78,8 @@ async def _main(config: dict, concurrency: int) -> None:
         _engine = Engine(pool=pool, providers=_providers(config), catalog=load_catalog(config.get("CATALOG_FILE")),
                          max_calls_per_model=config["MAX_CALLS_PER_MODEL"],
                          max_calls_per_report=config["MAX_CALLS_PER_REPORT"],
-                         call_timeout=config["CALL_TIMEOUT_SECONDS"])
+                         call_timeout=config["CALL_TIMEOUT_SECONDS"],
+                         on_report_finished=_completion_notifier(config, pool))
         async with app.open_async():
             rescuer = asyncio.create_task(_rescue_periodically(app))
             try:
