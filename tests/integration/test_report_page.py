@@ -1,0 +1,326 @@
+"""The report page, its fragments, exports and owner actions, against runs of known values.
+
+The fixture report (tests/support/reports.py) has 3 models x 2 images x 2 samples:
+- GPT-5 Nano: every run complete; sample 2 gets `total` wrong (accuracy .75); $0.0004 a run;
+  latencies 800, 900 (image 1) and 810, 910 (image 2) ms.
+- Gemini 2.5 Flash: image 1 sample 2 failed; the rest exact; $0.0012 a run; 1500, 1500, 1700 ms.
+- Claude Sonnet 4.5: every run exact; $0.0105 a run; 4000, 4500, 4100, 4600 ms.
+"""
+import csv
+import html as html_lib
+import io
+import json
+import re
+
+import psycopg
+import pytest
+
+from tests.support.forms import AuthActions, csrf_token
+from tests.support.html import links, table_rows
+from tests.support.reports import MODELS, make_report, share_token, user_id
+
+NANO, FLASH, SONNET = "GPT-5 Nano", "Gemini 2.5 Flash", "Claude Sonnet 4.5"
+
+
+@pytest.fixture
+def report(logged_in, database_url):
+    report_id = make_report(database_url, user_id(database_url))
+    return report_id, share_token(database_url, report_id)
+
+
+def page_html(client, url: str, status: int = 200) -> str:
+    response = client.get(url)
+    assert response.status_code == status, response.get_data(as_text=True)[:500]
+    return response.get_data(as_text=True)
+
+
+def column(rows, index):
+    return [row[index] for row in rows]
+
+
+def set_priorities(url: str, report_id: int, priorities: list[str]) -> None:
+    with psycopg.connect(url) as conn:
+        conn.execute("UPDATE reports SET priorities = %s WHERE id = %s", (priorities, report_id))
+
+
+def test_ranked_table_shows_the_hand_computed_numbers(client, report):
+    _, token = report
+    html = page_html(client, f"/r/{token}")
+    rows = table_rows(html, "ranking")
+    # Rank, model, accuracy, exact, cost/run, per 1,000, median, p95, spread, failures
+    assert [row[1].replace(" ★ Recommended", "") for row in rows] == [SONNET, NANO, FLASH]
+    assert column(rows, 0) == ["1", "2", "3"]
+    # Nano: (1 + .75 + 1 + .75) / 4; Flash: (1 + 0 + 1 + 1) / 4 with the failed run as 0
+    assert column(rows, 2) == ["100.0% (best)", "87.5%", "75.0%"]
+    assert column(rows, 3) == ["100% (best)", "50%", "75%"]
+    assert column(rows, 4) == ["$0.0105", "$0.000400 (best)", "$0.001200"]
+    assert column(rows, 5) == ["$10.50", "$0.40 (best)", "$1.20"]
+    # Nano median (810 + 900) / 2; p95 900 + .85 x 10. Flash p95 1500 + .9 x 200. Sonnet 4500 + .85 x 100.
+    assert column(rows, 6) == ["4.30 s", "855 ms (best)", "1.50 s"]
+    assert column(rows, 7) == ["4.58 s", "908 ms (best)", "1.68 s"]
+    # Spread: Nano sd(1, .75) = .125 on both images; Flash sd(1, 0) = .5 and 0 -> .25
+    assert column(rows, 8) == ["0.0% (best)", "12.5%", "25.0%"]
+    assert column(rows, 9) == ["0 of 4", "0 of 4", "1 of 4"]
+    # Header: 12 runs, 4 x .0004 + 3 x .0012 + 4 x .0105 spent, 95 s
+    assert re.search(r"<dt>Runs</dt><dd>12</dd>", html)
+    assert re.search(r"<dt>Total spent</dt><dd>\$0.0472</dd>", html)
+    assert re.search(r"<dt>Duration</dt><dd>1 min 35 s</dd>", html)
+    assert "Simulated" in html
+
+
+def test_recommendation_follows_the_priority_order_and_cites_the_numbers(client, report, database_url):
+    report_id, token = report
+    html = page_html(client, f"/r/{token}")
+    assert "Use Claude Sonnet 4.5</h2>" in html
+    assert "100.0% of fields correct" in html
+    set_priorities(database_url, report_id, ["cost", "accuracy", "speed"])
+    html = page_html(client, f"/r/{token}")
+    assert "Use GPT-5 Nano</h2>" in html
+    assert "$0.000400 per document ($0.40 per 1,000)" in html
+    # Cost first: the table's order follows (Nano, then Flash, then Sonnet)
+    assert [row[1].split(" ★")[0] for row in table_rows(html, "ranking")] == [NANO, FLASH, SONNET]
+    set_priorities(database_url, report_id, ["speed", "cost", "accuracy"])
+    assert "Use GPT-5 Nano</h2>" in page_html(client, f"/r/{token}")
+
+
+@pytest.mark.parametrize("sort, direction, expected", [
+    ("cost", None, [NANO, FLASH, SONNET]),
+    ("cost", "desc", [SONNET, FLASH, NANO]),
+    ("accuracy", None, [SONNET, NANO, FLASH]),
+    ("median", None, [NANO, FLASH, SONNET]),
+    ("failures", "desc", [FLASH, SONNET, NANO]),  # ties by name
+    ("model", None, [SONNET, FLASH, NANO]),
+    ("nonsense", "sideways", [SONNET, NANO, FLASH]),  # unknown: the ranking
+])
+def test_sorting_by_any_column_on_the_page_and_in_the_fragment(client, report, sort, direction, expected):
+    _, token = report
+    query = f"sort={sort}" + (f"&dir={direction}" if direction else "")
+    for url in (f"/r/{token}?{query}", f"/r/{token}/ranking?{query}"):
+        rows = table_rows(page_html(client, url), "ranking")
+        assert [row[1].split(" ★")[0] for row in rows] == expected, url
+
+
+def test_sort_links_keep_the_other_state_and_flip_the_direction(client, report):
+    _, token = report
+    html = page_html(client, f"/r/{token}?sort=cost&docs=500")
+    assert f'href="/r/{token}?sort=cost&amp;docs=500&amp;dir=desc#ranking"' in html
+    assert 'aria-sort="ascending"' in html
+
+
+def test_calculator_prices_the_monthly_volume(client, report):
+    _, token = report
+    for url in (f"/r/{token}?docs=25,000", f"/r/{token}/calculator?docs=25000"):
+        rows = table_rows(page_html(client, url), "calculator-table")
+        assert rows == [[NANO, "$10.00", "$0.40", "87.5%"], [FLASH, "$30.00", "$1.20", "75.0%"],
+                        [SONNET, "$262.50", "$10.50", "100.0%"]]
+    html = page_html(client, f"/r/{token}/calculator?docs=abc")
+    assert "Enter a whole number of documents between 1 and 1,000,000,000." in html
+    assert "Monthly cost for 10,000 documents" in html  # the default stays shown
+
+
+def test_runs_table_filters_by_model_and_status(client, report):
+    _, token = report
+    rows = table_rows(page_html(client, f"/r/{token}/runs?model={MODELS[1]}&status=failed"), "runs")
+    assert len(rows) == 1
+    assert rows[0][:4] == [FLASH, "1", "2", "Failed"] and rows[0][8] == "Upstream error 502"
+    rows = table_rows(page_html(client, f"/r/{token}?model={MODELS[0]}"), "runs")
+    assert len(rows) == 4 and set(column(rows, 0)) == {NANO}
+    # Tampered filters are ignored, not errors
+    assert len(table_rows(page_html(client, f"/r/{token}/runs?model=x&status=<b>&page=-3"), "runs")) == 12
+
+
+def test_runs_table_is_paginated(client, logged_in, database_url):
+    report_id = make_report(database_url, user_id(database_url), images=5, samples=3)  # 45 runs
+    token = share_token(database_url, report_id)
+    first = page_html(client, f"/r/{token}/runs")
+    assert len(table_rows(first, "runs")) == 25 and "page 1 of 2" in first
+    second = page_html(client, f"/r/{token}/runs?page=2")
+    assert len(table_rows(second, "runs")) == 20 and 'rel="prev"' in second
+    assert len(table_rows(page_html(client, f"/r/{token}/runs?page=99"), "runs")) == 20  # clamped
+
+
+def test_per_image_section_shows_outputs_with_wrong_fields_marked(client, report):
+    _, token = report
+    html = page_html(client, f"/r/{token}?image=2")
+    assert "Image 2 of 2" in html
+    section = html[html.index('id="per-image"'):html.index('id="runs"')]
+    # Nano's worst sample (sample 2) has `total` wrong: that line, and only it, is marked
+    wrong = re.findall(r'<span class="json-line wrong">([^<]*)<', section)
+    assert [html_lib.unescape(line).strip() for line in wrong] == ['"total": 21.5,']
+    assert "sample 2 of 2" in section
+    # Flash failed on image 1 sample 2: its worst sample there is the failure, with its message
+    assert "Upstream error 502" in page_html(client, f"/r/{token}/image?image=1")
+    image_src = re.search(r'<img src="(/r/[^"]+/images/\d+)"', section).group(1)
+    response = client.get(image_src)
+    assert response.status_code == 200 and response.mimetype == "image/png"
+    assert response.data.startswith(b"\x89PNG")
+
+
+def test_an_image_of_another_report_is_not_served_by_this_link(client, report, database_url):
+    _, token = report
+    other = make_report(database_url, user_id(database_url), images=1)
+    with psycopg.connect(database_url) as conn:
+        other_image, = conn.execute("SELECT id FROM report_images WHERE report_id = %s", (other,)).fetchone()
+    assert client.get(f"/r/{token}/images/{other_image}").status_code == 404
+
+
+def test_csv_export_has_every_run_and_says_simulated(client, report, database_url):
+    report_id, token = report
+    response = client.get(f"/r/{token}/runs.csv")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert f'filename="visionbench-report-{report_id}-simulated.csv"' in response.headers["Content-Disposition"]
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    with psycopg.connect(database_url) as conn:
+        db = conn.execute("""SELECT model_id, status, latency_ms, cost_usd, error FROM benchmark_runs
+                             WHERE report_id = %s""", (report_id,)).fetchall()
+    assert len(rows) == len(db) == 12
+    assert {r["simulated"] for r in rows} == {"yes"}
+    as_db = sorted((r["model_id"], r["status"], int(r["latency_ms"]), r["cost_usd"] or None, r["error"] or None)
+                   for r in rows)
+    assert as_db == sorted((m, s, lat, str(c) if c is not None else None, e) for m, s, lat, c, e in db)
+
+
+def test_json_export_has_the_summary_and_every_run(client, report):
+    report_id, token = report
+    response = client.get(f"/r/{token}/report.json")
+    assert response.status_code == 200 and response.mimetype == "application/json"
+    body = json.loads(response.get_data(as_text=True))
+    assert body["report"]["id"] == report_id and body["report"]["simulated"] is True
+    assert body["recommendation"]["model_id"] == MODELS[2]
+    nano = next(m for m in body["summary"] if m["model_id"] == MODELS[0])
+    assert nano["accuracy"] == pytest.approx(0.875) and nano["exact_match_rate"] == pytest.approx(0.5)
+    assert nano["cost_per_1000_documents_usd"] == "0.4000000" or float(nano["cost_per_1000_documents_usd"]) == 0.4
+    assert nano["median_latency_ms"] == pytest.approx(855) and nano["p95_latency_ms"] == pytest.approx(908.5)
+    assert len(body["runs"]) == 12 and len(body["images"]) == 2
+
+
+def test_csv_cells_that_a_spreadsheet_would_run_are_defused(client, logged_in, database_url):
+    def outcome(model_id, position, sample):
+        return {"status": "failed", "error": "=HYPERLINK(\"http://evil.example\")", "latency_ms": 5}
+
+    report_id = make_report(database_url, user_id(database_url), models=MODELS[:1], images=1, samples=1,
+                            outcome=outcome, status="failed")
+    text = client.get(f"/r/{share_token(database_url, report_id)}/runs.csv").get_data(as_text=True)
+    row = next(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
+    assert row["error"] == "'=HYPERLINK(\"http://evil.example\")"
+
+
+def test_unknown_token_is_404(client):
+    assert client.get("/r/not-a-real-token").status_code == 404
+    assert client.get("/r/not-a-real-token/runs.csv").status_code == 404
+
+
+def post_form(client, url: str, page_url: str, data: dict | None = None):
+    token = csrf_token(client.get(page_url).get_data(as_text=True))
+    return client.post(url, data={"csrf_token": token, **(data or {})})
+
+
+def test_owner_rotates_the_link_and_the_old_one_stops_working(client, report, app):
+    _, token = report
+    response = post_form(client, f"/r/{token}/share/rotate", f"/r/{token}")
+    assert response.status_code == 303
+    new_token = re.search(r"/r/([^#/]+)", response.headers["Location"]).group(1)
+    assert new_token != token and len(new_token) >= 22  # >= 128 bits of urlsafe base64
+    anonymous = app.test_client()
+    assert anonymous.get(f"/r/{token}").status_code == 404
+    assert anonymous.get(f"/r/{new_token}").status_code == 200
+    assert "A new share link was made" in page_html(client, f"/r/{new_token}")
+
+
+def test_owner_revokes_the_link_and_only_the_owner_still_sees_the_report(client, report, app):
+    _, token = report
+    assert post_form(client, f"/r/{token}/share/revoke", f"/r/{token}").status_code == 303
+    anonymous = app.test_client()
+    for path in ("", "/runs", "/ranking", "/calculator", "/image", "/runs.csv", "/report.json"):
+        assert anonymous.get(f"/r/{token}{path}").status_code == 404, path
+    html = page_html(client, f"/r/{token}")
+    assert "The share link is <strong>off</strong>" in html
+    # A new link turns sharing back on
+    response = post_form(client, f"/r/{token}/share/rotate", f"/r/{token}")
+    new_token = re.search(r"/r/([^#/]+)", response.headers["Location"]).group(1)
+    assert anonymous.get(f"/r/{new_token}").status_code == 200
+
+
+def test_owner_actions_need_a_csrf_token(client, report):
+    _, token = report
+    for path in ("share/rotate", "share/revoke", "delete"):
+        assert client.post(f"/r/{token}/{path}").status_code == 400, path
+    assert client.get(f"/r/{token}").status_code == 200  # nothing changed
+
+
+def test_someone_else_cannot_rotate_revoke_or_delete(client, report, app, database_url):
+    report_id, token = report
+    other = app.test_client()
+    AuthActions(other).signup("eve@example.com")
+    html = page_html(other, f"/r/{token}")  # the shared report is readable...
+    assert "Share and manage" not in html and "/delete" not in html
+    for path in ("share/rotate", "share/revoke", "delete"):  # ...but not hers to change
+        assert post_form(other, f"/r/{token}/{path}", "/dashboard").status_code == 404, path
+    assert other.get(f"/r/{token}/delete").status_code == 404
+    assert share_token(database_url, report_id) == token
+
+
+def test_owner_deletes_a_finished_report_after_confirming(client, report, database_url):
+    report_id, token = report
+    confirm = page_html(client, f"/r/{token}/delete")
+    assert "Delete this benchmark?" in confirm and "Keep it" in confirm
+    response = post_form(client, f"/r/{token}/delete", f"/r/{token}/delete")
+    assert response.status_code == 303 and response.headers["Location"].endswith("/dashboard")
+    with psycopg.connect(database_url) as conn:
+        assert conn.execute("SELECT count(*) FROM reports WHERE id = %s", (report_id,)).fetchone()[0] == 0
+        assert conn.execute("SELECT count(*) FROM benchmark_runs WHERE report_id = %s", (report_id,)).fetchone()[0] == 0
+        assert conn.execute("SELECT count(*) FROM report_images WHERE report_id = %s", (report_id,)).fetchone()[0] == 0
+    dashboard = page_html(client, "/dashboard")
+    assert "was deleted" in dashboard and token not in dashboard
+    assert client.get(f"/r/{token}").status_code == 404
+
+
+def test_a_running_report_is_not_deleted(client, logged_in, database_url):
+    report_id = make_report(database_url, user_id(database_url), status="running")
+    token = share_token(database_url, report_id)
+    response = post_form(client, f"/r/{token}/delete", f"/r/{token}")
+    assert response.status_code == 303 and f"/benchmarks/{report_id}/processing" in response.headers["Location"]
+    with psycopg.connect(database_url) as conn:
+        assert conn.execute("SELECT status FROM reports WHERE id = %s", (report_id,)).fetchone()[0] == "running"
+
+
+def test_dashboard_lists_newest_first_with_status_links_and_best_model(client, logged_in, database_url):
+    owner = user_id(database_url)
+    finished = make_report(database_url, owner)
+    running = make_report(database_url, owner, status="running")
+    html = page_html(client, "/dashboard")
+    rows = table_rows(html, "striped")
+    assert len(rows) == 2
+    assert rows[0][1].startswith("Running") and rows[1][1].startswith("Complete")
+    assert f'href="/benchmarks/{running}/processing"' in html
+    assert f'href="/r/{share_token(database_url, finished)}"' in html
+    assert rows[1][3] == f"{SONNET} 100.0%"
+    assert f'href="/r/{share_token(database_url, finished)}/delete"' in html
+    assert f'/r/{share_token(database_url, running)}/delete' not in html
+
+
+def crawl(client, start: list[str], limit: int = 400) -> dict[str, int]:
+    """Every same-site GET link reachable from `start`, with the status it answered."""
+    seen: dict[str, int] = {}
+    queue = list(start)
+    while queue and len(seen) < limit:
+        url = queue.pop(0).split("#")[0]
+        if not url or url in seen or not url.startswith("/") or url.startswith("//"):
+            continue
+        response = client.get(url)
+        seen[url] = response.status_code
+        if response.mimetype == "text/html":
+            queue.extend(u.replace("&amp;", "&") for u in links(response.get_data(as_text=True)))
+    return seen
+
+
+def test_crawling_the_dashboard_and_a_report_finds_no_broken_link(client, report, app, database_url):
+    make_report(database_url, user_id(database_url), status="running")
+    _, token = report
+    seen = crawl(client, ["/dashboard", f"/r/{token}"])
+    broken = {url: status for url, status in seen.items() if status >= 400}
+    assert not broken
+    assert {f"/r/{token}/runs", f"/r/{token}/runs.csv", f"/r/{token}/delete"} <= set(seen)
+    assert len(seen) > 30  # it did follow the sort, filter, page and image links
+    anonymous = crawl(app.test_client(), [f"/r/{token}"])
+    assert not {url: status for url, status in anonymous.items() if status >= 400}

@@ -1,0 +1,100 @@
+"""Report numbers against values worked out by hand, failed and skipped runs included."""
+from decimal import Decimal
+
+import pytest
+
+from webapp.reports.queries import RunRow
+from webapp.reports.stats import (best_values, median, percentile, pstdev, sort_stats, summarize,
+                                  summarize_model, totals)
+
+
+def run(model="a", image=1, sample=0, status="complete", accuracy=None, exact=None, latency=None, cost=None):
+    return RunRow(id=hash((model, image, sample)) % 10_000, model_id=model, image_id=image, image_position=image - 1,
+                  sample_index=sample, status=status, latency_ms=latency, input_tokens=None, output_tokens=None,
+                  cost_usd=Decimal(cost) if cost is not None else None, exact=exact, field_accuracy=accuracy,
+                  correct_fields=None, total_fields=None, diffs=None, error=None)
+
+
+# Model "a": image 1 has a failed sample, image 2 a skipped one.
+RUNS_A = [
+    run(image=1, sample=0, accuracy=1.0, exact=True, latency=100, cost="0.001"),
+    run(image=1, sample=1, accuracy=0.5, exact=False, latency=300, cost="0.003"),
+    run(image=1, sample=2, status="failed", latency=50),
+    run(image=2, sample=0, accuracy=0.75, exact=False, latency=200, cost="0.002"),
+    run(image=2, sample=1, status="skipped"),
+    run(image=2, sample=2, accuracy=1.0, exact=True, latency=400, cost="0.002"),
+]
+
+
+def test_percentiles_interpolate_between_closest_ranks():
+    assert median([3, 1, 2]) == 2
+    assert median([100, 200, 300, 400]) == 250
+    assert percentile([1, 2, 3, 4, 5], 0.95) == pytest.approx(4.8)
+    assert percentile([100, 200, 300, 400], 0.95) == pytest.approx(385)
+    assert percentile([7], 0.95) == 7
+    assert percentile([], 0.5) is None
+    assert pstdev([1.0, 0.5, 0.0]) == pytest.approx((1 / 6) ** 0.5)
+
+
+def test_model_with_failed_and_skipped_runs():
+    s = summarize_model("a", RUNS_A)
+    assert (s.runs, s.complete, s.failed, s.skipped, s.unfinished, s.scored) == (6, 4, 1, 1, 0, 5)
+    # A failed run counts as 0; the skipped one is left out: (1 + .5 + 0 + .75 + 1) / 5
+    assert s.accuracy == pytest.approx(0.65)
+    assert s.exact_rate == pytest.approx(0.4)
+    # Cost per run over complete runs: (.001 + .003 + .002 + .002) / 4
+    assert s.cost_per_run == Decimal("0.002")
+    assert s.cost_per_1000 == Decimal("2.000")
+    assert s.total_cost == Decimal("0.008")
+    assert s.monthly_cost(25_000) == Decimal("50.000")
+    # Latency of complete runs only: 100, 200, 300, 400 (the failed run's 50 is not a latency)
+    assert s.median_latency_ms == 250
+    assert s.p95_latency_ms == pytest.approx(385)
+    # Spread: image 1 samples 1, .5, 0 -> sd .40825; image 2 samples .75, 1 -> sd .125; mean of both
+    assert s.spread == pytest.approx(((1 / 6) ** 0.5 + 0.125) / 2)
+    assert s.failure_rate == pytest.approx(0.2)
+
+
+def test_model_whose_runs_were_all_skipped_has_no_numbers():
+    s = summarize_model("b", [run("b", sample=0, status="skipped"), run("b", sample=1, status="skipped")])
+    assert (s.runs, s.skipped, s.scored) == (2, 2, 0)
+    assert s.accuracy is None and s.exact_rate is None and s.cost_per_run is None and s.cost_per_1000 is None
+    assert s.median_latency_ms is None and s.p95_latency_ms is None and s.spread is None
+
+
+def test_model_whose_runs_all_failed_scores_zero_and_has_no_cost():
+    s = summarize_model("c", [run("c", sample=0, status="failed", latency=10), run("c", sample=1, status="failed")])
+    assert s.accuracy == 0.0 and s.exact_rate == 0.0 and s.failed == 2
+    assert s.cost_per_run is None and s.median_latency_ms is None
+    assert s.spread == 0.0
+
+
+def test_pending_runs_are_counted_but_not_scored():
+    s = summarize_model("d", [run("d", sample=0, accuracy=1.0, exact=True, latency=10, cost="0.01"),
+                              run("d", sample=1, status="pending"), run("d", sample=2, status="running")])
+    assert (s.runs, s.unfinished, s.scored, s.accuracy) == (3, 2, 1, 1.0)
+    assert s.spread is None  # one scored sample per image: nothing to compare
+
+
+def test_summary_keeps_the_report_order_and_models_without_runs():
+    class Catalog:
+        def get(self, model_id):
+            return None
+
+    stats = summarize(RUNS_A, ["z", "a"], Catalog())
+    assert [s.model_id for s in stats] == ["z", "a"]
+    assert stats[0].runs == 0 and stats[0].name == "z"
+    t = totals(stats)
+    assert (t.runs, t.complete, t.failed, t.skipped, t.spent) == (6, 4, 1, 1, Decimal("0.008"))
+
+
+def test_sorting_puts_missing_values_last_and_best_values_ignore_ties():
+    a = summarize_model("a", RUNS_A)
+    b = summarize_model("b", [run("b", status="skipped")])
+    c = summarize_model("c", [run("c", accuracy=0.9, exact=False, latency=900, cost="0.0001")])
+    assert [s.model_id for s in sort_stats([a, b, c], "cost", descending=False)] == ["c", "a", "b"]
+    assert [s.model_id for s in sort_stats([a, b, c], "cost", descending=True)] == ["a", "c", "b"]
+    assert [s.model_id for s in sort_stats([a, b, c], "accuracy", descending=True)] == ["c", "a", "b"]
+    best = best_values([a, b, c])
+    assert best["accuracy"] == {"c"} and best["cost"] == {"c"} and best["median"] == {"a"}
+    assert "failures" not in best
