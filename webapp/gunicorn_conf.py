@@ -35,3 +35,11 @@ def post_worker_init(worker):
     signal.signal(signal.SIGTERM, wrap(worker.handle_exit))
     signal.signal(signal.SIGINT, wrap(worker.handle_quit))
     signal.signal(signal.SIGQUIT, wrap(worker.handle_quit))
+
+
+def worker_exit(server, worker):
+    # Close the database pool while gevent still runs: left to the garbage collector, it
+    # would try to stop its threads during interpreter teardown.
+    pool = getattr(getattr(worker, "wsgi", None), "extensions", {}).get("db_pool")
+    if pool is not None:
+        pool.close(timeout=2)

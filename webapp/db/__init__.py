@@ -34,9 +34,10 @@ def init_app(app) -> None:
 
 
 @contextmanager
-def connection() -> Iterator[psycopg.Connection]:
-    """A pooled connection in a transaction: committed on success, rolled back on error."""
-    with current_app.extensions["db_pool"].connection() as conn:
+def connection(timeout: float | None = None) -> Iterator[psycopg.Connection]:
+    """A pooled connection in a transaction: committed on success, rolled back on error.
+    `timeout`: seconds to wait for one (the pool's default when None)."""
+    with current_app.extensions["db_pool"].connection(timeout=timeout) as conn:
         yield conn
 
 

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Awaitable, Callable
 
-from psycopg_pool import AsyncConnectionPool
+import psycopg
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from ..catalog import Catalog
 from ..scoring import compare
@@ -33,6 +34,25 @@ class Engine:
     call_timeout: float = 120.0
     # Called with the report id once a report has ended (the completion email).
     on_report_finished: Callable[[int], Awaitable[None]] | None = None
+    # How long a run's result waits in memory for an unreachable database (a restart) before
+    # the job gives up; the job is then retried by the stalled-job rescue.
+    database_outage_seconds: float = 120.0
+
+
+async def _with_db(engine: Engine, action, *args, **kwargs):
+    """`action(conn, *args)` on a pooled connection, tried again while the database cannot be
+    reached: a result already paid for is written when the database is back, not lost."""
+    delay, deadline = 0.2, time.monotonic() + engine.database_outage_seconds
+    while True:
+        try:
+            async with engine.pool.connection() as conn:
+                return await action(conn, *args, **kwargs)
+        except (psycopg.OperationalError, PoolTimeout) as e:
+            if time.monotonic() + delay > deadline:
+                raise
+            log.warning("database unreachable (%s); trying again in %.1f s", type(e).__name__, delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 5.0)
 
 
 @dataclass
@@ -115,13 +135,11 @@ async def _execute(engine, report, provider, image, run, budget) -> None:
     model = engine.catalog.get(run.model_id)
     estimate = model.cost_per_run(ESTIMATE_INPUT_TOKENS, ESTIMATE_OUTPUT_TOKENS) if model else Decimal(0)
     if not budget.reserve(estimate):
-        async with engine.pool.connection() as conn:
-            await q.skip_run(conn, run.id, f"Skipped: the budget ceiling of ${budget.ceiling:.2f} was reached.")
+        await _with_db(engine, q.skip_run, run.id, f"Skipped: the budget ceiling of ${budget.ceiling:.2f} was reached.")
         return
-    async with engine.pool.connection() as conn:
-        if not await q.start_run(conn, run.id):
-            budget.settle(estimate, Decimal(0))
-            return
+    if not await _with_db(engine, q.start_run, run.id):
+        budget.settle(estimate, Decimal(0))
+        return
     request = CallRequest(
         report_id=report.id, model_id=run.model_id, image_id=run.image_id,
         sample_index=run.sample_index, prompt=report.prompt, image_bytes=image.data,
@@ -132,8 +150,7 @@ async def _execute(engine, report, provider, image, run, budget) -> None:
         result = await call_with_retries(provider, request, engine.call_timeout)
     except ProviderError as e:
         budget.settle(estimate, Decimal(0))
-        async with engine.pool.connection() as conn:
-            await q.fail_run(conn, run.id, str(e) or type(e).__name__, _ms_since(started))
+        await _with_db(engine, q.fail_run, run.id, str(e) or type(e).__name__, _ms_since(started))
         return
     latency_ms = _ms_since(started)
     cost = result.cost_usd
@@ -142,13 +159,12 @@ async def _execute(engine, report, provider, image, run, budget) -> None:
     budget.settle(estimate, cost or Decimal(0))
     parsed = parse_lenient(result.text)
     comparison = compare(image.expected, parsed.value if parsed.ok else None, report.compare_mode)
-    async with engine.pool.connection() as conn:
-        await q.complete_run(
-            conn, run.id, latency_ms=latency_ms, input_tokens=result.input_tokens,
-            output_tokens=result.output_tokens, cost_usd=cost, raw_output=result.text,
-            parsed_json=parsed.value if parsed.ok else None, comparison=comparison,
-            parse_error=None if parsed.ok else parsed.error,
-        )
+    await _with_db(
+        engine, q.complete_run, run.id, latency_ms=latency_ms, input_tokens=result.input_tokens,
+        output_tokens=result.output_tokens, cost_usd=cost, raw_output=result.text,
+        parsed_json=parsed.value if parsed.ok else None, comparison=comparison,
+        parse_error=None if parsed.ok else parsed.error,
+    )
 
 
 def _ms_since(started: float) -> int:
@@ -156,20 +172,26 @@ def _ms_since(started: float) -> int:
 
 
 async def _finish(engine, report_id: int) -> None:
-    async with engine.pool.connection() as conn:
-        counts = await q.run_counts(conn, report_id)
-        if counts.get("pending") or counts.get("running"):
-            return  # cancelled meanwhile, or another attempt owns the rest
-        if counts.get("complete"):
-            await q.finish_report(conn, report_id, "complete", None)
-            return
-        total = sum(counts.values())
-        error = await q.last_error(conn, report_id)
-        reason = f"All {total} runs failed or were skipped." + (f" Last error: {error}" if error else "")
-        await q.finish_report(conn, report_id, "failed", reason)
+    await _with_db(engine, _finish_in, report_id)
+
+
+async def _finish_in(conn, report_id: int) -> None:
+    counts = await q.run_counts(conn, report_id)
+    if counts.get("pending") or counts.get("running"):
+        return  # cancelled meanwhile, or another attempt owns the rest
+    if counts.get("complete"):
+        await q.finish_report(conn, report_id, "complete", None)
+        return
+    total = sum(counts.values())
+    error = await q.last_error(conn, report_id)
+    reason = f"All {total} runs failed or were skipped." + (f" Last error: {error}" if error else "")
+    await q.finish_report(conn, report_id, "failed", reason)
 
 
 async def _fail_report(engine, report_id: int, reason: str) -> None:
-    async with engine.pool.connection() as conn:
-        if await q.finish_report(conn, report_id, "failed", reason):
-            await q.skip_unfinished_runs(conn, report_id, "Not run: the benchmark failed.")
+    await _with_db(engine, _fail_report_in, report_id, reason)
+
+
+async def _fail_report_in(conn, report_id: int, reason: str) -> None:
+    if await q.finish_report(conn, report_id, "failed", reason):
+        await q.skip_unfinished_runs(conn, report_id, "Not run: the benchmark failed.")
