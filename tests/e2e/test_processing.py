@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 
 from tests.e2e.pages import Dashboard, LoginPage, ProcessingPage, SignupPage
 from tests.support.benchmarks import create_benchmark, create_user, report_status, wait_for
-from tests.support.live_server import free_port
+from tests.support.fake_openai import FakeOpenAI, Response
 
 PASSWORD = "correct horse battery"
 MODEL_NAMES = ["GPT-5 Nano", "Gemini 2.5 Flash", "Claude Sonnet 4.5"]  # tests.support.benchmarks.MODELS
@@ -102,13 +102,18 @@ def test_finished_report_redirects_at_once(page, live_server, database_url):
 def test_failed_report_shows_its_reason(page, live_server, database_url):
     owner = sign_up(page, live_server.url, database_url)
     report_id = create_benchmark(database_url, owner, images=1, samples=1, provider="openai_compatible")
-    # A provider nobody answers: every call fails, so the report fails with a reason.
-    live_server.start_worker(PROVIDER_BASE_URL=f"http://127.0.0.1:{free_port()}/v1", PROVIDER_API_KEY="sk-x",
-                             CALL_TIMEOUT_SECONDS="5")
     processing = open_processing(page, live_server.url, report_id)
+    # A provider outage: every call answers 500, so every run fails and the report fails with a reason.
+    outage = FakeOpenAI().start()
+    outage.handler = lambda body: Response(status=500, body={"error": {"message": "upstream is down"}})
+    live_server.start_worker(PROVIDER_BASE_URL=outage.base_url, PROVIDER_API_KEY="sk-x")
     alert = page.get_by_role("alert")
-    expect(alert).to_contain_text("The benchmark failed", timeout=60_000)
+    try:
+        expect(alert).to_contain_text("The benchmark failed", timeout=60_000)
+    finally:
+        outage.stop()
     expect(alert).to_contain_text("All 3 runs failed")
+    expect(alert).to_contain_text("HTTP 500")
     expect(alert.get_by_role("link", name="Back to the dashboard")).to_be_visible()
     expect(processing.pill()).to_have_text("Failed")
     page.reload()

@@ -30,6 +30,8 @@ def ranking_models(page):
 def test_sort_calculate_and_download_the_csv(page, live_server, database_url, owner, tmp_path):
     report_id = make_report(database_url, owner)
     token = share_token(database_url, report_id)
+    violations = []  # the page works under the Content-Security-Policy (no inline script or style)
+    page.on("console", lambda m: "Content Security Policy" in m.text and violations.append(m.text))
     page.goto(f"{live_server.url}/r/{token}")
     expect(page.get_by_role("heading", name="Use Claude Sonnet 4.5")).to_be_visible()
     assert ranking_models(page) == [SONNET, NANO, FLASH]
@@ -68,6 +70,7 @@ def test_sort_calculate_and_download_the_csv(page, live_server, database_url, ow
     got = sorted((r["model_id"], int(r["image_position"]), int(r["sample"]), r["status"], int(r["latency_ms"]),
                   r["cost_usd"] or None, float(r["field_accuracy"]) if r["field_accuracy"] else None) for r in rows)
     assert got == sorted((m, p, s, st, lat, str(c) if c is not None else None, acc) for m, p, s, st, lat, c, acc in db)
+    assert violations == []
 
 
 def test_runs_filter_and_image_tabs_work_in_place(page, live_server, database_url, owner):
@@ -110,9 +113,10 @@ def test_markup_from_models_and_users_never_runs(page, live_server, database_url
                             prompt=f"Extract it all {PAYLOAD}", expected={"merchant": PAYLOAD, PAYLOAD: "key"})
     with psycopg.connect(database_url) as conn:
         conn.execute("UPDATE reports SET title = %s WHERE id = %s", (f"Receipts {PAYLOAD}", report_id))
-    dialogs, errors = [], []
+    dialogs, errors, violations = [], [], []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("console", lambda m: "Content Security Policy" in m.text and violations.append(m.text))
     page.goto(f"{live_server.url}/r/{share_token(database_url, report_id)}")
     expect(page.get_by_role("heading", level=1)).to_contain_text(f"Receipts {PAYLOAD}")
     expect(page.locator("svg text", has_text=HOSTILE_MODEL).first).to_be_attached()
@@ -120,5 +124,5 @@ def test_markup_from_models_and_users_never_runs(page, live_server, database_url
     expect(page.locator("table.ranking th[aria-sort]")).to_contain_text("Model")
     page.goto(f"{live_server.url}/dashboard")
     expect(page.get_by_role("link", name=f"Receipts {PAYLOAD}", exact=True)).to_be_visible()
-    assert dialogs == [] and errors == []
+    assert dialogs == [] and errors == [] and violations == []
     assert page.evaluate("document.querySelectorAll('img[src=x], svg[onload]').length") == 0
