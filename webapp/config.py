@@ -54,6 +54,9 @@ def load_config(environ=None) -> dict:
     return {
         "DATA_DIR": str(data_dir),
         "DATABASE_URL": environ.get("DATABASE_URL") or None,
+        # The live-update listener's connection, when DATABASE_URL goes through a
+        # transaction-mode pooler (which cannot LISTEN). Default: DATABASE_URL.
+        "LISTEN_DATABASE_URL": environ.get("LISTEN_DATABASE_URL") or None,
         "SECRET_KEY": environ.get("SECRET_KEY") or None,
         "HOST": environ.get("HOST", "127.0.0.1"),
         "PORT": _int(environ, "PORT", 8000),

@@ -108,3 +108,25 @@ def test_done_endpoint_redirects_htmx_and_plain_requests(live_server, database_u
     other = {"vb_session": sign_up(live_server.url, "other@example.com")}
     refused = httpx.get(f"{live_server.url}/benchmarks/{report_id}/done", cookies=other, headers={"HX-Request": "true"})
     assert "HX-Redirect" not in refused.headers and refused.status_code in (302, 404)
+
+
+def test_the_listener_can_have_its_own_database_url(database_url, tmp_path):
+    """For deployments whose DATABASE_URL goes through a transaction-mode pooler."""
+    from tests.support.live_server import LiveServer
+
+    server = LiveServer(database_url, tmp_path, {"LISTEN_DATABASE_URL": database_url + "&application_name=vb-listen"})
+    server.start()
+    try:
+        session = sign_up(server.url, "ops@example.com")
+        report_id = create_benchmark(database_url, owner_id(database_url, "ops@example.com"), images=1, samples=1)
+        ws = connect(server.url, report_id, session)  # the first viewer starts the listener
+        first_message(ws)
+
+        def listening():
+            with psycopg.connect(database_url) as conn:
+                return conn.execute("""SELECT query FROM pg_stat_activity WHERE application_name = 'vb-listen'
+                                       AND datname = current_database()""").fetchall()
+        wait_for(lambda: any("LISTEN" in q.upper() for (q,) in listening()), message="the listener on its own URL")
+        ws.close()
+    finally:
+        server.stop()

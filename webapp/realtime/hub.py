@@ -178,5 +178,6 @@ def get_or_start_hub(app) -> Hub:
             from .render import make_renderer
 
             _hub = Hub(make_renderer(app))
-            Listener(app.config["DATABASE_URL"], _hub).start()
+            # LISTEN needs a session of its own: a direct connection (or a session-mode pooler).
+            Listener(app.config.get("LISTEN_DATABASE_URL") or app.config["DATABASE_URL"], _hub).start()
         return _hub
