@@ -59,8 +59,9 @@ def test_simulated_benchmark_from_form_to_report(page, live_server, database_url
     expect(page.locator(".processing-header .badge-simulated")).to_have_text("Simulated")
     live_server.start_worker(SIMULATED_SPEED="0.02")
     expect(page).to_have_url(re.compile(r"/r/[\w-]+$"), timeout=60_000)
+    expect(page.get_by_role("heading", name=re.compile("^Use "))).to_be_visible()  # the recommendation
     expect(page.get_by_role("heading", name=re.compile("^Most accurate"))).to_be_visible()
-    expect(page.get_by_role("table").locator("tbody tr")).to_have_count(5)
+    expect(page.locator("table.ranking tbody tr")).to_have_count(5)
     assert_every_run_scored(database_url, processing.report_id)
 
 
