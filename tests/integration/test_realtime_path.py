@@ -21,7 +21,7 @@ def complete(conn, run_id):
 
 
 def newest(viewer):
-    return viewer._latest.html if viewer._latest else ""
+    return viewer.feed.latest.html if viewer.feed.latest else ""
 
 
 def start(app, url):

@@ -2,8 +2,8 @@
 
 - `mark_dirty(report_id)` (from the listener) schedules a render: the first at once, then at most
   one per `min_interval` per report, and always one after the last change.
-- Each viewer has a mailbox that holds only the newest snapshot: a slow viewer skips stale
-  states, never builds a backlog, and never slows the others.
+- Each watched report has a feed holding only its newest snapshot, and one event all its viewers
+  wait on: a slow viewer skips stale states, never builds a backlog, and never slows the others.
 Works with real threads and with gevent (whose monkey-patching turns them into greenlets).
 """
 from __future__ import annotations
@@ -13,7 +13,10 @@ import threading
 import time
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Callable
+
+from .frames import text_frame
 
 log = logging.getLogger(__name__)
 
@@ -25,31 +28,54 @@ class Snapshot:
     html: str
     final: bool       # the report is finished: send this, then close the socket
 
+    @cached_property
+    def frame(self) -> bytes:
+        """The websocket frame carrying `html`: built by the first viewer, shared by all."""
+        return text_frame(self.html)
+
+
+class Feed:
+    """One report's newest snapshot, and an event that fires when it changes. All the report's
+    viewers wait on the same event, so a new snapshot wakes them all with one `set()`; each then
+    takes the newest snapshot, so a slow viewer skips stale states and never builds a backlog."""
+
+    def __init__(self):
+        self.latest: Snapshot | None = None
+        self.changed = threading.Event()
+
+    def publish(self, snapshot: Snapshot) -> None:
+        if self.latest is None or snapshot.seq > self.latest.seq:  # never back in time
+            self.latest = snapshot
+            self.wake()
+
+    def wake(self) -> None:
+        changed, self.changed = self.changed, threading.Event()
+        changed.set()
+
 
 class Viewer:
-    def __init__(self, report_id: int):
+    def __init__(self, report_id: int, feed: Feed):
         self.report_id = report_id
-        self._latest: Snapshot | None = None
+        self.feed = feed
         self._sent_seq = -1
-        self._event = threading.Event()
         self.closing_code: int | None = None
 
-    def offer(self, snapshot: Snapshot) -> None:
-        if self._latest is None or snapshot.seq > self._latest.seq:
-            self._latest = snapshot
-            self._event.set()
+    def _has_news(self) -> bool:
+        latest = self.feed.latest
+        return latest is not None and latest.seq > self._sent_seq
 
     def close(self, code: int) -> None:
         self.closing_code = code
-        self._event.set()
+        self.feed.wake()
 
     def next(self, timeout: float) -> Snapshot | None:
         """The newest snapshot not yet taken, or None after `timeout` (or when closing)."""
-        if self._event.wait(timeout):
-            self._event.clear()
-        snapshot = self._latest
-        if snapshot is None or snapshot.seq <= self._sent_seq:
+        changed = self.feed.changed  # taken first: a publish from now on sets this very event
+        if not self._has_news() and self.closing_code is None:
+            changed.wait(timeout)
+        if not self._has_news():
             return None
+        snapshot = self.feed.latest
         self._sent_seq = snapshot.seq
         return snapshot
 
@@ -64,7 +90,7 @@ class Hub:
         self._due: dict[int, float] = {}          # dirty reports -> when they may render
         self._last_render: dict[int, float] = {}
         self._seq: dict[int, int] = defaultdict(int)
-        self._cache: dict[int, Snapshot] = {}
+        self._feeds: dict[int, Feed] = {}         # watched reports -> their newest snapshot
         self.renders = 0
         self.stopping = False
         self._thread = threading.Thread(target=self._run, name="hub-render", daemon=True)
@@ -72,13 +98,12 @@ class Hub:
 
     # viewers -------------------------------------------------------------------------------
     def subscribe(self, report_id: int) -> Viewer:
-        viewer = Viewer(report_id)
         with self._lock:
+            feed = self._feeds.setdefault(report_id, Feed())
+            viewer = Viewer(report_id, feed)
             self._viewers[report_id].add(viewer)
-            cached = self._cache.get(report_id)
-        if cached is not None:
-            viewer.offer(cached)  # kept fresh by notifications while anyone watches
-        else:
+            fresh = feed.latest is not None  # kept fresh by notifications while anyone watches
+        if not fresh:
             self.mark_dirty(report_id, immediately=True)
         return viewer
 
@@ -88,9 +113,9 @@ class Hub:
             if viewers is not None:
                 viewers.discard(viewer)
                 if not viewers:
-                    # Nobody watches: notifications are no longer followed, so the cache would rot.
+                    # Nobody watches: notifications are no longer followed, so the feed would rot.
                     del self._viewers[viewer.report_id]
-                    self._cache.pop(viewer.report_id, None)
+                    self._feeds.pop(viewer.report_id, None)
 
     def watched(self) -> list[int]:
         with self._lock:
@@ -154,11 +179,9 @@ class Hub:
             self.renders += 1
             self._seq[report_id] += 1
             snapshot = Snapshot(report_id, self._seq[report_id], html, final)
-            viewers = list(self._viewers.get(report_id, ()))
-            if viewers:
-                self._cache[report_id] = snapshot
-        for viewer in viewers:
-            viewer.offer(snapshot)
+            feed = self._feeds.get(report_id)
+        if feed is not None:
+            feed.publish(snapshot)
 
 
 _hub: Hub | None = None
