@@ -20,7 +20,7 @@ import psycopg
 
 from bench.common import (LiveServer, TestDatabases, fmt, median, percentile, record, sign_up, table,
                           user_id)
-from webapp.benchmarks.progress import PROGRESS_SQL
+from webapp.benchmarks.queries import PROGRESS_SQL
 from webapp.catalog import load_catalog
 from tests.support.benchmarks import create_benchmark
 

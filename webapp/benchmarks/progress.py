@@ -7,38 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from ..catalog import Catalog
+from . import queries
 
 FINISHED = ("complete", "failed", "cancelled")
-
-PROGRESS_SQL = """
-SELECT r.id, r.owner_id, r.title, r.status, r.share_token, r.failure_reason, r.is_simulated,
-       r.samples_per_image, r.model_ids, r.created_at, r.started_at, r.finished_at,
-       (SELECT count(*) FROM report_images i WHERE i.report_id = r.id) AS image_count,
-       now() AS now,
-       coalesce((
-         SELECT json_agg(m) FROM (
-           -- Model by model: each is one range of the covering index benchmark_runs_progress,
-           -- read in latency order (the median's), with no sort of the whole report's runs.
-           SELECT mm.model_id, s.*,
-                  (SELECT f.error FROM benchmark_runs f
-                   WHERE f.report_id = r.id AND f.model_id = mm.model_id AND f.status = 'failed'
-                   ORDER BY f.finished_at DESC LIMIT 1) AS last_error
-           FROM unnest(r.model_ids) AS mm(model_id),
-           LATERAL (
-             SELECT count(*) AS total,
-                    count(*) FILTER (WHERE status <> 'pending') AS started,
-                    count(*) FILTER (WHERE status IN ('complete', 'failed', 'skipped')) AS done,
-                    count(*) FILTER (WHERE status = 'complete') AS complete,
-                    count(*) FILTER (WHERE status = 'failed') AS failed,
-                    count(*) FILTER (WHERE status = 'skipped') AS skipped,
-                    avg(field_accuracy) FILTER (WHERE status = 'complete') AS accuracy,
-                    percentile_cont(0.5) WITHIN GROUP (ORDER BY latency_ms)
-                        FILTER (WHERE status = 'complete') AS median_latency_ms
-             FROM benchmark_runs b WHERE b.report_id = r.id AND b.model_id = mm.model_id
-           ) s
-         ) m), '[]') AS models
-FROM reports r WHERE r.id = %(id)s
-"""
 
 
 @dataclass
@@ -130,7 +101,7 @@ class Progress:
 
 
 def load_progress(conn, report_id: int, catalog: Catalog) -> Progress | None:
-    row = conn.execute(PROGRESS_SQL, {"id": report_id}).fetchone()
+    row = queries.progress_row(conn, report_id)
     if row is None:
         return None
     return _to_progress(row, catalog)

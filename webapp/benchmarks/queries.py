@@ -1,4 +1,5 @@
-"""SQL for drafts of the new-benchmark form, starting a benchmark, and the owner's actions."""
+"""SQL for drafts of the new-benchmark form, starting a benchmark, its live progress, and the
+owner's actions."""
 from __future__ import annotations
 
 import secrets
@@ -156,3 +157,39 @@ def cancel_report(conn, report_id: int, owner_id: int) -> bool:
         UPDATE benchmark_runs SET status = 'skipped', finished_at = now(), error = 'Cancelled.'
         WHERE report_id = %(id)s AND status = 'pending'""", {"id": report_id})
     return True
+
+
+# The live progress of one report (webapp/benchmarks/progress.py turns the row into a Progress).
+PROGRESS_SQL = """
+SELECT r.id, r.owner_id, r.title, r.status, r.share_token, r.failure_reason, r.is_simulated,
+       r.samples_per_image, r.model_ids, r.created_at, r.started_at, r.finished_at,
+       (SELECT count(*) FROM report_images i WHERE i.report_id = r.id) AS image_count,
+       now() AS now,
+       coalesce((
+         SELECT json_agg(m) FROM (
+           -- Model by model: each is one range of the covering index benchmark_runs_progress,
+           -- read in latency order (the median's), with no sort of the whole report's runs.
+           SELECT mm.model_id, s.*,
+                  (SELECT f.error FROM benchmark_runs f
+                   WHERE f.report_id = r.id AND f.model_id = mm.model_id AND f.status = 'failed'
+                   ORDER BY f.finished_at DESC LIMIT 1) AS last_error
+           FROM unnest(r.model_ids) AS mm(model_id),
+           LATERAL (
+             SELECT count(*) AS total,
+                    count(*) FILTER (WHERE status <> 'pending') AS started,
+                    count(*) FILTER (WHERE status IN ('complete', 'failed', 'skipped')) AS done,
+                    count(*) FILTER (WHERE status = 'complete') AS complete,
+                    count(*) FILTER (WHERE status = 'failed') AS failed,
+                    count(*) FILTER (WHERE status = 'skipped') AS skipped,
+                    avg(field_accuracy) FILTER (WHERE status = 'complete') AS accuracy,
+                    percentile_cont(0.5) WITHIN GROUP (ORDER BY latency_ms)
+                        FILTER (WHERE status = 'complete') AS median_latency_ms
+             FROM benchmark_runs b WHERE b.report_id = r.id AND b.model_id = mm.model_id
+           ) s
+         ) m), '[]') AS models
+FROM reports r WHERE r.id = %(id)s
+"""
+
+
+def progress_row(conn, report_id: int):
+    return conn.execute(PROGRESS_SQL, {"id": report_id}).fetchone()
