@@ -7,8 +7,12 @@ import os
 import sys
 
 
-def summarize(report: dict, pip_audit_status: int, required: bool) -> tuple[int, list[str]]:
+def summarize(report: dict, pip_audit_status: int, required: bool, error: str = "") -> tuple[int, list[str]]:
     deps = report.get("dependencies", [])
+    if not deps:
+        # No report at all: pip-audit stopped before auditing anything (no network, no service).
+        reason = f": {error}" if error else f" (pip-audit exit {pip_audit_status})"
+        return (2 if required else 0), [f"AUDIT NOT PERFORMED: pip-audit could not run{reason}"]
     vulnerable = [d for d in deps if d.get("vulns")]
     skipped = [d for d in deps if d.get("skip_reason")]
     audited = len(deps) - len(skipped)
@@ -21,7 +25,7 @@ def summarize(report: dict, pip_audit_status: int, required: bool) -> tuple[int,
         return 1, lines + [f"{len(vulnerable)} of {len(deps)} dependencies have known vulnerabilities."]
     if pip_audit_status not in (0, 1):
         return pip_audit_status, lines + [f"pip-audit failed (exit {pip_audit_status})."]
-    if deps and not audited:
+    if not audited:
         lines.append(f"AUDIT NOT PERFORMED: the advisory service could not be reached for any of the "
                      f"{len(deps)} dependencies (offline or a mirror without advisory data).")
         return (2 if required else 0), lines
@@ -30,14 +34,26 @@ def summarize(report: dict, pip_audit_status: int, required: bool) -> tuple[int,
     return 0, lines
 
 
-def main(path: str, status: str) -> int:
+def last_line(path: str | None) -> str:
+    """pip-audit's own last word on what went wrong (its traceback is not worth printing)."""
+    if not path:
+        return ""
+    with open(path, encoding="utf-8", errors="replace") as f:
+        lines = [line.strip() for line in f if line.strip() and not line.startswith(" ")]
+    return lines[-1][:300] if lines else ""
+
+
+def main(path: str, status: str, errors: str | None = None) -> int:
     with open(path, encoding="utf-8") as f:
         text = f.read()
-    report = json.loads(text) if text.strip() else {}
-    code, lines = summarize(report, int(status), os.environ.get("AUDIT_REQUIRED") == "1")
+    try:
+        report = json.loads(text) if text.strip() else {}
+    except json.JSONDecodeError:
+        report = {}
+    code, lines = summarize(report, int(status), os.environ.get("AUDIT_REQUIRED") == "1", last_line(errors))
     print("\n".join(lines), file=sys.stderr if code else sys.stdout)
     return code
 
 
 if __name__ == "__main__":
-    sys.exit(main(*sys.argv[1:3]))
+    sys.exit(main(*sys.argv[1:4]))

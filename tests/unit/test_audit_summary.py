@@ -27,5 +27,12 @@ def test_nothing_audited_is_said_loudly_and_fails_only_when_required():
     assert audit.summarize({"dependencies": [SKIPPED]}, 0, required=True)[0] == 2
 
 
-def test_pip_audit_crashing_fails():
-    assert audit.summarize({}, 2, required=False)[0] == 2
+def test_pip_audit_that_could_not_run_is_said_loudly():
+    code, lines = audit.summarize({}, 1, required=False, error="requests.exceptions.ConnectionError: pypi.org")
+    assert code == 0 and lines == ["AUDIT NOT PERFORMED: pip-audit could not run: "
+                                   "requests.exceptions.ConnectionError: pypi.org"]
+    assert audit.summarize({}, 1, required=True)[0] == 2
+
+
+def test_pip_audit_failing_after_auditing_fails():
+    assert audit.summarize({"dependencies": [CLEAN]}, 3, required=False)[0] == 3
