@@ -53,6 +53,7 @@ def test_rows_and_overall_bar_update_live_and_end_exact_then_redirect(page, live
     expect(page.locator("#progress .done-count")).to_have_text("0")
     for name in MODEL_NAMES:
         expect(processing.model_row(name).locator(".badge")).to_have_text("Waiting")
+    expect(page.get_by_role("button", name="Cancel benchmark…")).to_be_visible()
     live_server.start_worker(SIMULATED_SPEED="0.5", MAX_CALLS_PER_REPORT="2")
     seen = set()
     page.wait_for_function("() => { const n = +document.querySelector('#progress .done-count').textContent;"
@@ -61,6 +62,9 @@ def test_rows_and_overall_bar_update_live_and_end_exact_then_redirect(page, live
     expect(page.locator("#progress tbody .badge", has_text="Running").first).to_be_visible()
     # The end state is exact: every run counted, every model complete, no update lost.
     expect(processing.pill()).to_have_text("Complete!", timeout=60_000)
+    # The heading and the owner's actions follow the end too (no cancelling a finished benchmark)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your benchmark is complete")
+    expect(page.get_by_role("button", name="Cancel benchmark…")).to_have_count(0)
     expect(page.locator("#progress .done-count")).to_have_text("18")
     expect(page.locator("#overall-bar")).to_have_attribute("value", "18")
     for name in MODEL_NAMES:
