@@ -89,6 +89,36 @@ def test_killed_worker_loses_nothing_and_repeats_nothing(database_url, workers):
         assert by_id[run_id][6] == 2
 
 
+def test_a_worker_stopped_gracefully_mid_benchmark_hands_it_back(database_url, workers):
+    """SIGTERM (a deploy, Ctrl-C on ./serve): procrastinate aborts the running job after its
+    grace period; the next worker queues the report again and it completes, nothing repeated."""
+    owner = create_user(database_url)
+    report_id = create_benchmark(database_url, owner, images=2, samples=3)  # 18 runs
+    first = workers.start_worker(SIMULATED_SPEED="1.5")
+    wait_for(lambda: run_counts(database_url, report_id).get("complete", 0) >= 2, message="some runs to finish")
+    first.send_signal(signal.SIGTERM)
+    first.wait(30)
+    with psycopg.connect(database_url) as conn:
+        job_status = conn.execute("SELECT status FROM procrastinate_jobs").fetchall()
+        finished = dict(conn.execute("""SELECT id, finished_at FROM benchmark_runs
+                                        WHERE report_id = %s AND status IN ('complete', 'failed')""",
+                                     (report_id,)).fetchall())
+    assert job_status == [("aborted",)] and report_status(database_url, report_id) == "running"
+    assert 2 <= len(finished) < 18
+
+    workers.start_worker(SIMULATED_SPEED="0")
+    wait_for(lambda: report_status(database_url, report_id) == "complete", timeout=60,
+             message="the next worker to queue the report again and finish it")
+    with psycopg.connect(database_url) as conn:
+        rows = conn.execute("SELECT id, status, finished_at, attempts FROM benchmark_runs WHERE report_id = %s",
+                            (report_id,)).fetchall()
+    assert len(rows) == 18 and all(status in ("complete", "failed") for _, status, _, _ in rows)
+    by_id = {r[0]: r for r in rows}
+    for run_id, finished_at in finished.items():
+        assert by_id[run_id][2] == finished_at and by_id[run_id][3] == 1
+    assert "queued it again" in workers.log.read_text()
+
+
 def test_cancel_skips_pending_runs_and_keeps_finished_ones(database_url, workers):
     from webapp.benchmarks import queries
 

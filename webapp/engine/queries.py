@@ -6,8 +6,11 @@ import json
 from dataclasses import dataclass
 from decimal import Decimal
 
+import psycopg
 from psycopg.rows import class_row
 from psycopg.types.json import Jsonb
+
+from .jobs import DEFER_SQL, defer_params
 
 
 @dataclass
@@ -183,3 +186,26 @@ async def skip_unfinished_runs(conn, report_id: int, reason: str) -> None:
     await conn.execute("""
         UPDATE benchmark_runs SET status = 'skipped', finished_at = now(), error = %(reason)s
         WHERE report_id = %(id)s AND status IN ('pending', 'running')""", {"id": report_id, "reason": reason})
+
+
+async def orphaned_reports(conn) -> list[int]:
+    """Reports still to run that no job will run: their job was aborted (a worker stopped while
+    running it), or failed before it could record why. Stalled jobs (a worker that died) are
+    still `doing` and are retried by the stalled-job rescue instead."""
+    cur = await conn.execute("""
+        SELECT r.id FROM reports r
+        WHERE r.status IN ('queued', 'running')
+          AND NOT EXISTS (SELECT 1 FROM procrastinate_jobs j
+                          WHERE j.lock = 'report-' || r.id AND j.status IN ('todo', 'doing'))
+        ORDER BY r.id""")
+    return [row[0] for row in await cur.fetchall()]
+
+
+async def requeue_report(conn, report_id: int) -> bool:
+    """A new job for the report; False when another worker queued one first."""
+    try:
+        async with conn.transaction():
+            await conn.execute(DEFER_SQL, defer_params(report_id))
+        return True
+    except psycopg.errors.UniqueViolation:
+        return False

@@ -96,7 +96,7 @@ async def run_report(engine: Engine, report_id: int) -> None:
     except _EngineStop as stop:
         await _fail_report(engine, report_id, str(stop))
     except asyncio.CancelledError:
-        raise  # worker shutting down: the job is retried and resumes
+        raise  # worker stopping: the job ends aborted, and is queued again (worker.py)
     except Exception as e:
         log.exception("report %s: engine failure", report_id)
         await _fail_report(engine, report_id, f"The engine failed unexpectedly ({type(e).__name__}).")

@@ -1,5 +1,5 @@
 """The job worker: a procrastinate worker that runs `run_benchmark` jobs, and rescues the jobs
-of workers that died (procrastinate does not retry those by itself)."""
+of workers that died or were stopped mid-run (procrastinate retries neither by itself)."""
 from __future__ import annotations
 
 import asyncio
@@ -10,6 +10,7 @@ import procrastinate
 from psycopg_pool import AsyncConnectionPool
 
 from ..catalog import load_catalog
+from . import queries as q
 from .jobs import QUEUE, TASK_NAME
 from .providers import make_provider
 from .runner import Engine, run_report
@@ -40,10 +41,23 @@ async def rescue_stalled_jobs(app: procrastinate.App) -> int:
     return count
 
 
-async def _rescue_periodically(app) -> None:
+async def requeue_orphaned_reports(pool) -> int:
+    """A report whose job was aborted (its worker was stopped mid-run) gets a new job; it
+    resumes where it was."""
+    count = 0
+    async with pool.connection() as conn:
+        for report_id in await q.orphaned_reports(conn):
+            if await q.requeue_report(conn, report_id):
+                log.warning("report %s had no job left (its worker stopped); queued it again", report_id)
+                count += 1
+    return count
+
+
+async def _rescue_periodically(app, pool) -> None:
     while True:
         try:
             await rescue_stalled_jobs(app)
+            await requeue_orphaned_reports(pool)
         except Exception:
             log.exception("could not check for stalled jobs")
         await asyncio.sleep(RESCUE_EVERY_SECONDS)
@@ -81,7 +95,7 @@ async def _main(config: dict, concurrency: int) -> None:
                          call_timeout=config["CALL_TIMEOUT_SECONDS"],
                          on_report_finished=_completion_notifier(config, pool))
         async with app.open_async():
-            rescuer = asyncio.create_task(_rescue_periodically(app))
+            rescuer = asyncio.create_task(_rescue_periodically(app, pool))
             try:
                 await app.run_worker_async(
                     queues=[QUEUE], concurrency=concurrency, name="visionbench-worker",
