@@ -168,8 +168,8 @@ def latency_distribution(models: Sequence[ModelStats]) -> RowChart | None:
         return None
     top, left, right, bottom, height = _row_frame(len(shown))
     longest = max(max(m.latencies_ms) for m in shown)
-    step = nice_step(longest)
-    end = math.ceil(longest / step) * step
+    step = nice_step(longest) if longest > 0 else 1.0  # every run under a millisecond
+    end = max(math.ceil(longest / step) * step, step)
 
     def x_of(ms: float) -> float:
         return round(left + ms / end * (right - left), 1)
