@@ -324,3 +324,19 @@ def test_crawling_the_dashboard_and_a_report_finds_no_broken_link(client, report
     assert len(seen) > 30  # it did follow the sort, filter, page and image links
     anonymous = crawl(app.test_client(), [f"/r/{token}"])
     assert not {url: status for url, status in anonymous.items() if status >= 400}
+
+
+@pytest.mark.parametrize("outcome, status, says", [
+    (lambda m, p, s: {"status": "failed", "error": "Upstream error 500", "latency_ms": 10}, "failed",
+     "every run failed or was skipped"),
+    (lambda m, p, s: {"status": "skipped", "error": "Skipped: the budget ceiling of $0.01 was reached."}, "complete",
+     "No recommendation yet"),
+    (lambda m, p, s: {"status": "pending"}, "running", "still running"),
+])
+def test_reports_with_nothing_to_rank_still_show(client, logged_in, database_url, outcome, status, says):
+    report_id = make_report(database_url, user_id(database_url), outcome=outcome, status=status)
+    token = share_token(database_url, report_id)
+    html = page_html(client, f"/r/{token}")
+    assert says in html and "No recommendation yet" in html
+    for path in ("ranking", "calculator", "runs", "image", "runs.csv", "report.json"):
+        assert client.get(f"/r/{token}/{path}").status_code == 200, path
