@@ -1,9 +1,6 @@
 """PostgreSQL going away under a running app: restarted mid-benchmark, and down when a page is
 asked for. Each test has its own PostgreSQL, so restarting it disturbs no other test."""
-import shutil
-import tempfile
 import time
-from pathlib import Path
 
 import httpx
 import psycopg
@@ -13,23 +10,14 @@ from playwright.sync_api import expect
 from tests.e2e.pages import ProcessingPage
 from tests.e2e.test_processing import open_processing, sign_up
 from tests.support.benchmarks import create_benchmark, report_status, run_counts, wait_for
+from tests.support.database import OwnPostgres
 from tests.support.live_server import LiveServer
-from webapp.db.embedded import EmbeddedPostgres
-from webapp.db.migrate import migrate
 
 
 @pytest.fixture
 def own_postgres():
-    root = Path(tempfile.mkdtemp(prefix="vbf-"))  # short: Unix socket paths are limited
-    server = EmbeddedPostgres(root / "pg", fast_unsafe=True)
-    server.start()
-    with psycopg.connect(server.uri, autocommit=True) as conn:
-        conn.execute("CREATE DATABASE app")
-    server.app_url = server.url_for("app")
-    migrate(server.app_url)
-    yield server
-    server.stop()
-    shutil.rmtree(root, ignore_errors=True)
+    with OwnPostgres() as server:
+        yield server
 
 
 @pytest.fixture

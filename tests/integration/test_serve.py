@@ -54,7 +54,8 @@ def test_no_postgres_survives_the_app(sig):
         serve.send_signal(sig)
         serve.wait(30)
         wait_for(lambda: _postgres_gone(pg_pid), timeout=15, message="postgres to stop")
-        wait_for(lambda: all(_postgres_gone(c.pid) for c in children), timeout=15,
+        # The others follow: the job worker's queue pool gives a vanished database up to 30 s.
+        wait_for(lambda: all(_postgres_gone(c.pid) for c in children), timeout=45,
                  message="every child process to stop")
     finally:
         if serve.poll() is None:

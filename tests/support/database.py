@@ -42,3 +42,31 @@ class TestDatabases:
     def stop(self) -> None:
         self.server.stop()
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+class OwnPostgres:
+    """A PostgreSQL of a test's own, with a migrated database `app`: a test may stop and start
+    it without disturbing any other test."""
+
+    def __init__(self):
+        self.root = Path(tempfile.mkdtemp(prefix="vbf-"))  # short: Unix socket paths are limited
+        self.server = EmbeddedPostgres(self.root / "pg", fast_unsafe=True)
+        self.app_url = ""
+
+    def __enter__(self) -> "OwnPostgres":
+        self.server.start()
+        with psycopg.connect(self.server.uri, autocommit=True) as conn:
+            conn.execute("CREATE DATABASE app")
+        self.app_url = self.server.url_for("app")
+        migrate(self.app_url)
+        return self
+
+    def stop(self) -> None:
+        self.server.stop()
+
+    def start(self) -> None:
+        self.server.start()
+
+    def __exit__(self, *exc) -> None:
+        self.server.stop()
+        shutil.rmtree(self.root, ignore_errors=True)

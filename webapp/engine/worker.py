@@ -86,9 +86,9 @@ def _completion_notifier(config: dict, pool):
 async def _main(config: dict, concurrency: int) -> None:
     global _engine
     url = config["DATABASE_URL"]
-    # timeout: how long a queue operation waits for a connection. The default (30 s) made a
-    # worker whose database vanished with it (the serve command killed) linger that long.
-    app = queue_app.with_connector(procrastinate.PsycopgConnector(conninfo=url, min_size=1, max_size=4, timeout=5))
+    # The queue's pool waits up to 30 s (its default) for a connection: the worker rides out a
+    # database restart of that length. Longer, and procrastinate's worker loop stops with an error.
+    app = queue_app.with_connector(procrastinate.PsycopgConnector(conninfo=url, min_size=1, max_size=4))
     async with AsyncConnectionPool(url, min_size=1, max_size=config["MAX_CALLS_PER_REPORT"] + 2,
                                    check=AsyncConnectionPool.check_connection, name="engine") as pool:
         _engine = Engine(pool=pool, providers=_providers(config), catalog=load_catalog(config.get("CATALOG_FILE")),
