@@ -96,6 +96,6 @@ def report_json(data: ReportData, outputs: dict[int, tuple]) -> dict:
             "total_fields": r.total_fields, "latency_ms": r.latency_ms, "input_tokens": r.input_tokens,
             "output_tokens": r.output_tokens, "cost_usd": _money(r.cost_usd), "error": r.error,
             "raw_output": outputs.get(r.id, (None, None))[0], "parsed_json": outputs.get(r.id, (None, None))[1],
-            "diffs": r.diffs if r.diffs is not None else ([] if r.status == "complete" else None),
+            "diffs": r.diffs,
         } for r in data.runs],
     }

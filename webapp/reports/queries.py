@@ -144,13 +144,11 @@ class RunRow:
 
 
 def runs(conn, report_id: int) -> list[RunRow]:
-    # Thousands of rows on a big report: built positionally (a third faster than by name), and
-    # the differences decoded only where there are some (complete runs that were not exact).
+    # Thousands of rows on a big report: built positionally (a third faster than by name).
     rows = conn.execute("""
         SELECT r.id, r.model_id, r.image_id, i.position AS image_position, r.sample_index, r.status,
                r.latency_ms, r.input_tokens, r.output_tokens, r.cost_usd, r.exact, r.field_accuracy,
-               r.correct_fields, r.total_fields,
-               CASE WHEN r.status = 'complete' AND NOT r.exact THEN r.diffs END AS diffs, r.error
+               r.correct_fields, r.total_fields, r.diffs, r.error
         FROM benchmark_runs r JOIN report_images i ON i.id = r.image_id
         WHERE r.report_id = %(id)s
         ORDER BY i.position, r.model_id, r.sample_index""", {"id": report_id}).fetchall()
