@@ -14,8 +14,11 @@ DEFER_SQL = """
     )::procrastinate_job_to_defer_v1]))"""
 
 
+LOCK_PREFIX = "report-"
+
+
 def report_lock(report_id: int) -> str:
-    return f"report-{report_id}"
+    return f"{LOCK_PREFIX}{report_id}"
 
 
 def defer_params(report_id: int) -> dict:

@@ -10,7 +10,7 @@ import psycopg
 from psycopg.rows import class_row
 from psycopg.types.json import Jsonb
 
-from .jobs import DEFER_SQL, defer_params
+from .jobs import DEFER_SQL, LOCK_PREFIX, defer_params
 
 
 @dataclass
@@ -196,8 +196,8 @@ async def orphaned_reports(conn) -> list[int]:
         SELECT r.id FROM reports r
         WHERE r.status IN ('queued', 'running')
           AND NOT EXISTS (SELECT 1 FROM procrastinate_jobs j
-                          WHERE j.lock = 'report-' || r.id AND j.status IN ('todo', 'doing'))
-        ORDER BY r.id""")
+                          WHERE j.lock = %(prefix)s || r.id AND j.status IN ('todo', 'doing'))
+        ORDER BY r.id""", {"prefix": LOCK_PREFIX})
     return [row[0] for row in await cur.fetchall()]
 
 

@@ -35,7 +35,7 @@ class Engine:
     # Called with the report id once a report has ended (the completion email).
     on_report_finished: Callable[[int], Awaitable[None]] | None = None
     # How long a run's result waits in memory for an unreachable database (a restart) before
-    # the job gives up; the job is then retried by the stalled-job rescue.
+    # the job gives up; the report is then queued again by a worker (worker.py).
     database_outage_seconds: float = 120.0
 
 

@@ -59,7 +59,7 @@ async def _rescue_periodically(app, pool) -> None:
             await rescue_stalled_jobs(app)
             await requeue_orphaned_reports(pool)
         except Exception:
-            log.exception("could not check for stalled jobs")
+            log.exception("could not check for stalled jobs or reports without a job")
         await asyncio.sleep(RESCUE_EVERY_SECONDS)
 
 

@@ -54,15 +54,15 @@ class LatencyRow:
     label: str
     title: str
     dots: list[float] = field(default_factory=list)
+    box: tuple[float, float] | None = None
+    median_x: float | None = None
+    p95_x: float | None = None
 
     @property
     def dots_path(self) -> str:
         """Every run as one zero-length, round-capped segment of a single path: thousands of
         runs draw as one element instead of thousands of circles."""
         return " ".join(f"M{x} {self.y}h0" for x in sorted(set(self.dots)))
-    box: tuple[float, float] | None = None
-    median_x: float | None = None
-    p95_x: float | None = None
 
 
 @dataclass
