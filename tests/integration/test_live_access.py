@@ -122,11 +122,14 @@ def test_the_listener_can_have_its_own_database_url(database_url, tmp_path):
         ws = connect(server.url, report_id, session)  # the first viewer starts the listener
         first_message(ws)
 
-        def listening():
+        def listen_queries():
             with psycopg.connect(database_url) as conn:
-                return conn.execute("""SELECT query FROM pg_stat_activity WHERE application_name = 'vb-listen'
-                                       AND datname = current_database()""").fetchall()
-        wait_for(lambda: any("LISTEN" in q.upper() for (q,) in listening()), message="the listener on its own URL")
+                return [q for (q,) in conn.execute("""SELECT query FROM pg_stat_activity
+                                                      WHERE application_name = 'vb-listen'
+                                                        AND datname = current_database()""")]
+        wait_for(lambda: listen_queries(), message="a connection from the listener's own URL")
+        queries = listen_queries()
+        assert len(queries) == 1 and queries[0].upper().startswith("LISTEN")  # the listener, and only it
         ws.close()
     finally:
         server.stop()
