@@ -70,3 +70,15 @@ class OwnPostgres:
     def __exit__(self, *exc) -> None:
         self.server.stop()
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+def unix_socket_path(url: str) -> str:
+    """The Unix socket a PostgreSQL URL with `host=<dir>` connects to."""
+    info = psycopg.conninfo.conninfo_to_dict(url)
+    return f"{info['host']}/.s.PGSQL.{info.get('port', 5432)}"
+
+
+def via_tcp(url: str, port: int) -> str:
+    """The same database reached over TCP on 127.0.0.1:`port` (a proxy in front of it)."""
+    info = psycopg.conninfo.conninfo_to_dict(url)
+    return f"postgresql://{info.get('user', 'postgres')}@127.0.0.1:{port}/{info['dbname']}"
