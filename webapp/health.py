@@ -9,12 +9,19 @@ HEALTH_TIMEOUT_SECONDS = 2.0  # a load balancer's probe wants an answer, not a w
 
 @bp.get("/healthz")
 def healthz():
-    """Database reachability, plus this process's live-update counters (no user data)."""
-    hub = realtime_hub._hub
-    live = {"hub_viewers": hub.viewer_count(), "hub_renders": hub.renders} if hub else {}
+    """Database reachability, plus this process's live updates (no user data). The listener
+    starts with the first viewer; once started, a listener that is not connected makes the
+    process unhealthy: its live pages would freeze."""
+    hub = realtime_hub.current_hub()
+    live = {}
+    if hub is not None:
+        live = {"listener": "up" if hub.listener and hub.listener.connected else "down",
+                "hub_viewers": hub.viewer_count(), "hub_reports": hub.report_count(), "hub_renders": hub.renders}
     try:
         with db.connection(timeout=HEALTH_TIMEOUT_SECONDS) as conn:
             conn.execute("SELECT 1")
     except db.DatabaseUnavailable:
         return jsonify(status="unavailable", database="down", **live), 503
+    if live.get("listener") == "down":
+        return jsonify(status="unavailable", database="up", **live), 503
     return jsonify(status="ok", database="up", **live)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections import defaultdict
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Callable
@@ -42,6 +41,9 @@ class Feed:
     def __init__(self):
         self.latest: Snapshot | None = None
         self.changed = threading.Event()
+        self.viewers: set[Viewer] = set()
+        self.seq = 0                # renders of this report so far
+        self.last_render = 0.0      # when it last rendered (monotonic): the throttle
 
     def publish(self, snapshot: Snapshot) -> None:
         if self.latest is None or snapshot.seq > self.latest.seq:  # never back in time
@@ -86,13 +88,11 @@ class Hub:
         self.min_interval = min_interval
         self._lock = threading.Lock()
         self._wake = threading.Event()
-        self._viewers: dict[int, set[Viewer]] = defaultdict(set)
+        self._feeds: dict[int, Feed] = {}         # watched reports -> viewers and newest snapshot
         self._due: dict[int, float] = {}          # dirty reports -> when they may render
-        self._last_render: dict[int, float] = {}
-        self._seq: dict[int, int] = defaultdict(int)
-        self._feeds: dict[int, Feed] = {}         # watched reports -> their newest snapshot
         self.renders = 0
         self.stopping = False
+        self.listener = None  # the process's Listener, which feeds mark_dirty
         self._thread = threading.Thread(target=self._run, name="hub-render", daemon=True)
         self._thread.start()
 
@@ -101,7 +101,7 @@ class Hub:
         with self._lock:
             feed = self._feeds.setdefault(report_id, Feed())
             viewer = Viewer(report_id, feed)
-            self._viewers[report_id].add(viewer)
+            feed.viewers.add(viewer)
             fresh = feed.latest is not None  # kept fresh by notifications while anyone watches
         if not fresh:
             self.mark_dirty(report_id, immediately=True)
@@ -109,29 +109,36 @@ class Hub:
 
     def unsubscribe(self, viewer: Viewer) -> None:
         with self._lock:
-            viewers = self._viewers.get(viewer.report_id)
-            if viewers is not None:
-                viewers.discard(viewer)
-                if not viewers:
+            feed = self._feeds.get(viewer.report_id)
+            if feed is not None:
+                feed.viewers.discard(viewer)
+                if not feed.viewers:
                     # Nobody watches: notifications are no longer followed, so the feed would rot.
-                    del self._viewers[viewer.report_id]
-                    self._feeds.pop(viewer.report_id, None)
+                    # All the report's state goes with it: a long-lived process must not grow.
+                    del self._feeds[viewer.report_id]
+                    self._due.pop(viewer.report_id, None)
 
     def watched(self) -> list[int]:
         with self._lock:
-            return list(self._viewers)
+            return list(self._feeds)
 
     def viewer_count(self) -> int:
         with self._lock:
-            return sum(len(v) for v in self._viewers.values())
+            return sum(len(feed.viewers) for feed in self._feeds.values())
+
+    def report_count(self) -> int:
+        """Reports with state in this hub: exactly the watched ones."""
+        with self._lock:
+            return len(self._feeds)
 
     # changes -------------------------------------------------------------------------------
     def mark_dirty(self, report_id: int, immediately: bool = False) -> None:
         now = time.monotonic()
         with self._lock:
-            if report_id not in self._viewers:
+            feed = self._feeds.get(report_id)
+            if feed is None:
                 return
-            due = now if immediately else max(now, self._last_render.get(report_id, 0.0) + self.min_interval)
+            due = now if immediately else max(now, feed.last_render + self.min_interval)
             self._due[report_id] = min(self._due.get(report_id, due), due)
         self._wake.set()
 
@@ -143,7 +150,7 @@ class Hub:
     def shutdown(self, code: int = 1012) -> None:
         self.stopping = True
         with self._lock:
-            viewers = [v for vs in self._viewers.values() for v in vs]
+            viewers = [v for feed in self._feeds.values() for v in feed.viewers]
         for viewer in viewers:
             viewer.close(code)
         self._wake.set()
@@ -156,7 +163,7 @@ class Hub:
                 ready = [rid for rid, due in self._due.items() if due <= now]
                 for rid in ready:
                     del self._due[rid]
-                    self._last_render[rid] = now
+                    self._feeds[rid].last_render = now  # a due report is always watched
                 next_due = min(self._due.values(), default=None)
             for report_id in ready:
                 self._render_and_deliver(report_id)
@@ -170,18 +177,20 @@ class Hub:
         except Exception:
             log.exception("could not render report %s; will retry", report_id)
             with self._lock:
-                self._due.setdefault(report_id, time.monotonic() + 1.0)
+                if report_id in self._feeds:
+                    self._due.setdefault(report_id, time.monotonic() + 1.0)
             return
         if rendered is None:
             return
         html, final = rendered
         with self._lock:
             self.renders += 1
-            self._seq[report_id] += 1
-            snapshot = Snapshot(report_id, self._seq[report_id], html, final)
             feed = self._feeds.get(report_id)
-        if feed is not None:
-            feed.publish(snapshot)
+            if feed is None:
+                return  # its last viewer left while it rendered
+            feed.seq += 1
+            snapshot = Snapshot(report_id, feed.seq, html, final)
+        feed.publish(snapshot)
 
 
 _hub: Hub | None = None
@@ -202,5 +211,6 @@ def get_or_start_hub(app) -> Hub:
 
             _hub = Hub(make_renderer(app))
             # LISTEN needs a session of its own: a direct connection (or a session-mode pooler).
-            Listener(app.config.get("LISTEN_DATABASE_URL") or app.config["DATABASE_URL"], _hub).start()
+            _hub.listener = Listener(app.config.get("LISTEN_DATABASE_URL") or app.config["DATABASE_URL"],
+                                     _hub).start()
         return _hub
