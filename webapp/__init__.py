@@ -34,7 +34,12 @@ def _configure_settings(app: Flask, overrides: dict | None) -> None:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = ensure_secret_key(app.config["DATA_DIR"])
     app.config.setdefault("MAX_CONTENT_LENGTH", 120 * 1024 * 1024)
-    app.config["SOCK_SERVER_OPTIONS"] = {"ping_interval": 25, "max_message_size": 4096}
+    from .realtime.viewer_socket import HeldReader
+
+    # No pings from the library's reader: the live handler sends them (realtime/views.py); and
+    # its reader starts only once the handler has made the socket safe (viewer_socket.py).
+    app.config["SOCK_SERVER_OPTIONS"] = {"ping_interval": None, "max_message_size": 4096,
+                                         "thread_class": HeldReader}
 
 
 def _configure_logging(app: Flask) -> None:

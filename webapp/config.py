@@ -65,6 +65,10 @@ def load_config(environ=None) -> dict:
         # Benchmarks one worker process runs at once.
         "WORKER_CONCURRENCY": _int(environ, "WORKER_CONCURRENCY", 4),
         "DB_POOL_MAX": _int(environ, "DB_POOL_MAX", 10),
+        # Live page: seconds between pings to each viewer (a viewer that misses one is dropped),
+        # and seconds a frame may wait to be queued before a viewer too slow for it is dropped.
+        "LIVE_PING_INTERVAL": _float(environ, "LIVE_PING_INTERVAL", 25.0),
+        "LIVE_SEND_TIMEOUT": _float(environ, "LIVE_SEND_TIMEOUT", 5.0),
         # Number of reverse proxies in front of the app whose X-Forwarded-* headers are trusted.
         "TRUSTED_PROXIES": _int(environ, "TRUSTED_PROXIES", 0),
         "SESSION_COOKIE_SECURE": _bool(environ, "SESSION_COOKIE_SECURE", False),

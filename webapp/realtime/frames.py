@@ -23,7 +23,5 @@ def text_frame(text: str) -> bytes:
     return header + payload
 
 
-def send_frame(ws, frame: bytes) -> None:
-    """Writes a whole prebuilt frame to a flask-sock (simple-websocket) connection. Unlike
-    `ws.send`, which may write part of a large message, this writes all of it."""
-    ws.sock.sendall(frame)
+# A ping with no payload (opcode 9, FIN set): the handler's keepalive, answered by a pong.
+PING_FRAME = bytes([0x89, 0x00])

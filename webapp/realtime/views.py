@@ -2,25 +2,33 @@
 from __future__ import annotations
 
 import logging
+import time
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, request
 from flask_login import current_user
 from flask_sock import Sock
 from simple_websocket import ConnectionClosed
+from wsproto.utilities import LocalProtocolError
 
 from .. import db
 from ..benchmarks import queries
-from .frames import send_frame
+from .frames import PING_FRAME
 from .hub import get_or_start_hub
+from .viewer_socket import SendTimeout, adopt
 
 log = logging.getLogger(__name__)
 
 bp = Blueprint("realtime", __name__)
 sock = Sock()
 
-POLICY_VIOLATION = 1008
+# Close codes, and what the page does with each (static/live.js): 1000 the report is finished;
+# 1008 this viewer may not watch (the page reloads, and lands on login or the report); anything
+# else while the report runs is retried after a short delay.
 NORMAL_CLOSURE = 1000
+POLICY_VIOLATION = 1008
+INTERNAL_ERROR = 1011
+TRY_AGAIN_LATER = 1013
 WAKE_SECONDS = 1.0  # how often an idle handler checks that its client is still there
 
 
@@ -40,34 +48,62 @@ def _allowed(report_id: int) -> bool:
         return queries.owned_report(conn, report_id, current_user.id) is not None
 
 
-def _drain(ws) -> None:
-    # Clients have nothing to say here: discard whatever they send so it cannot pile up.
-    # (Checked before receiving: a receive that finds nothing still arms a timer.)
-    while ws.input_buffer:
-        ws.receive(timeout=0)
-
-
 @sock.route("/benchmarks/<int:report_id>/live", bp=bp)
 def live(ws, report_id: int):
-    if not _allowed(report_id):
-        ws.close(reason=POLICY_VIOLATION, message="Not allowed")
-        return
-    hub = get_or_start_hub(current_app._get_current_object())
+    # The handshake is done: from here on every answer is a close code, never an HTTP page,
+    # so nothing may escape this function.
+    config = current_app.config
+    writer = adopt(ws, config["LIVE_SEND_TIMEOUT"])
+    try:
+        if not _allowed(report_id):
+            ws.close(reason=POLICY_VIOLATION, message="Not allowed")
+            return
+        _stream(ws, writer, get_or_start_hub(current_app._get_current_object()), report_id,
+                config["LIVE_PING_INTERVAL"])
+    except db.DatabaseUnavailable as e:
+        log.warning("live socket refused: database unavailable (%s)", type(e).__name__)
+        _close_quietly(ws, INTERNAL_ERROR, "Database unavailable; try again")
+    except SendTimeout as e:
+        log.info("dropping a viewer of report %s that cannot keep up (%s)", report_id, e)
+        _close_quietly(ws, TRY_AGAIN_LATER, "Too slow; reconnect for a fresh snapshot")
+    except (ConnectionClosed, OSError):
+        pass  # the client left
+    except Exception:
+        log.exception("live socket of report %s failed", report_id)
+        _close_quietly(ws, INTERNAL_ERROR, "Server error; try again")
+
+
+def _stream(ws, writer, hub, report_id: int, ping_interval: float) -> None:
+    """Snapshots until the report is finished, the server stops or the client goes; a ping
+    every `ping_interval` seconds, and a client that has not answered the last one is dropped."""
     viewer = hub.subscribe(report_id)
+    next_ping = time.monotonic() + ping_interval
     try:
         while ws.connected:
-            snapshot = viewer.next(timeout=WAKE_SECONDS)
+            snapshot = viewer.next(timeout=max(0.0, min(WAKE_SECONDS, next_ping - time.monotonic())))
             if viewer.closing_code is not None:
                 ws.close(reason=viewer.closing_code, message="Server restarting")
                 return
-            _drain(ws)
-            if snapshot is None:
-                continue
-            send_frame(ws, snapshot.frame)
-            if snapshot.final:
-                ws.close(reason=NORMAL_CLOSURE, message="Finished")
-                return
-    except (ConnectionClosed, OSError):
-        pass  # the client left
+            if snapshot is not None:
+                writer.write_frame(snapshot.frame)
+                if snapshot.final:
+                    ws.close(reason=NORMAL_CLOSURE, message="Finished")
+                    return
+            if time.monotonic() >= next_ping:
+                if not ws.pong_received:
+                    log.info("dropping a viewer of report %s that did not answer a ping", report_id)
+                    _close_quietly(ws, TRY_AGAIN_LATER, "No answer to ping; reconnect")
+                    return
+                ws.pong_received = False
+                writer.write(PING_FRAME)
+                next_ping = time.monotonic() + ping_interval
     finally:
         hub.unsubscribe(viewer)
+
+
+def _close_quietly(ws, code: int, message: str) -> None:
+    """A close frame if one can still be sent; otherwise just hang up."""
+    try:
+        ws.close(reason=code, message=message)
+    except (ConnectionClosed, OSError, LocalProtocolError):
+        ws.connected = False
