@@ -9,9 +9,10 @@ from playwright.sync_api import expect
 
 from tests.e2e.pages import ProcessingPage
 from tests.e2e.test_processing import open_processing, sign_up
-from tests.support.benchmarks import create_benchmark, report_status, run_counts, wait_for
-from tests.support.database import OwnPostgres
+from tests.support.benchmarks import create_benchmark, done_runs, finish_runs, report_status, run_counts, wait_for
+from tests.support.database import OwnPostgres, unix_socket_path, via_tcp
 from tests.support.live_server import LiveServer
+from tests.support.tcp_proxy import TcpProxy
 
 
 @pytest.fixture
@@ -21,19 +22,29 @@ def own_postgres():
 
 
 @pytest.fixture
-def app_server(own_postgres, tmp_path):
-    server = LiveServer(own_postgres.app_url, tmp_path).start()
+def listener_path(own_postgres):
+    proxy = TcpProxy(unix_socket_path(own_postgres.app_url)).start()
+    yield proxy
+    proxy.stop()
+
+
+@pytest.fixture
+def app_server(own_postgres, listener_path, tmp_path):
+    # The live-update listener reaches PostgreSQL through a proxy the test can cut.
+    server = LiveServer(own_postgres.app_url, tmp_path,
+                        {"LISTEN_DATABASE_URL": via_tcp(own_postgres.app_url, listener_path.port)}).start()
     yield server
     server.stop()
 
 
-def test_postgres_restarted_mid_benchmark_the_page_resyncs_and_the_report_completes(page, app_server, own_postgres):
+def test_postgres_restarted_mid_benchmark_the_page_resyncs_and_the_report_completes(page, app_server, own_postgres,
+                                                                                     listener_path):
     url = own_postgres.app_url
     owner = sign_up(page, app_server.url, url)
     report_id = create_benchmark(url, owner, images=2, samples=4)  # 3 models x 2 x 4 = 24 runs
     processing = open_processing(page, app_server.url, report_id)
     web_pid = app_server.web.pid
-    app_server.start_worker(SIMULATED_SPEED="0.6", MAX_CALLS_PER_REPORT="3")
+    worker = app_server.start_worker(SIMULATED_SPEED="0.6", MAX_CALLS_PER_REPORT="3")
     wait_for(lambda: run_counts(url, report_id).get("complete", 0) >= 3, message="some runs to finish")
 
     own_postgres.stop()  # with runs in flight
@@ -45,6 +56,21 @@ def test_postgres_restarted_mid_benchmark_the_page_resyncs_and_the_report_comple
     page.wait_for_function(f"() => +document.querySelector('#progress .done-count').textContent > {before}",
                            timeout=15_000)
     resynced_after = time.monotonic() - back
+
+    # A change committed while the listener is away, and nothing after it: only the resync
+    # after its reconnect can bring it to the page.
+    worker.terminate()
+    worker.wait(30)
+    listener_path.blackhole()  # the listener's connection is cut, and its reconnects wait
+    wait_for(lambda: httpx.get(f"{app_server.url}/healthz").status_code == 503, timeout=15,
+             message="the listener to notice")
+    finish_runs(url, report_id, 1)
+    expected = done_runs(url, report_id)
+    listener_path.pass_through()
+    page.wait_for_function(f"() => +document.querySelector('#progress .done-count').textContent === {expected}",
+                           timeout=15_000)
+
+    app_server.start_worker(SIMULATED_SPEED="0.6", MAX_CALLS_PER_REPORT="3")
     expect(processing.pill()).to_have_text("Complete!", timeout=90_000)
     expect(page.locator("#progress .done-count")).to_have_text("24")
     assert page.evaluate("window.__sameDocument") is True

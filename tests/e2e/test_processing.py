@@ -1,11 +1,12 @@
 """The live processing page in Chromium, through the real server, websocket and worker."""
 import re
+import time
 
 import psycopg
 from playwright.sync_api import expect
 
 from tests.e2e.pages import Dashboard, LoginPage, ProcessingPage, SignupPage
-from tests.support.benchmarks import create_benchmark, create_user, report_status, wait_for
+from tests.support.benchmarks import create_benchmark, create_user, finish_runs, report_status, wait_for
 from tests.support.fake_openai import FakeOpenAI, Response
 
 PASSWORD = "correct horse battery"
@@ -32,19 +33,6 @@ def done_count(page) -> int:
     return int(page.locator("#progress .done-count").inner_text())
 
 
-def finish_runs(database_url, report_id, n) -> None:
-    """Finish n pending runs the way the engine records them (one commit each)."""
-    with psycopg.connect(database_url, autocommit=True) as conn:
-        ids = [r[0] for r in conn.execute("SELECT id FROM benchmark_runs WHERE report_id = %s AND status = 'pending' "
-                                          "ORDER BY id LIMIT %s", (report_id, n))]
-        conn.execute("UPDATE reports SET status = 'running', started_at = coalesce(started_at, now()) WHERE id = %s",
-                     (report_id,))
-        for run_id in ids:
-            conn.execute("""UPDATE benchmark_runs SET status = 'complete', started_at = now(), finished_at = now(),
-                            latency_ms = 100, field_accuracy = 1, exact = true, correct_fields = 4, total_fields = 4
-                            WHERE id = %s""", (run_id,))
-
-
 def test_rows_and_overall_bar_update_live_and_end_exact_then_redirect(page, live_server, database_url):
     owner = sign_up(page, live_server.url, database_url)
     report_id = create_benchmark(database_url, owner, images=2, samples=3)  # 3 models x 2 x 3 = 18 runs
@@ -54,11 +42,15 @@ def test_rows_and_overall_bar_update_live_and_end_exact_then_redirect(page, live
     for name in MODEL_NAMES:
         expect(processing.model_row(name).locator(".badge")).to_have_text("Waiting")
     expect(page.get_by_role("button", name="Cancel benchmark…")).to_be_visible()
+    # Every count the page shows, as it shows it.
+    page.evaluate("""() => {
+        window.__shown = [];
+        new MutationObserver(() => window.__shown.push(+document.querySelector('#progress .done-count').textContent))
+            .observe(document.getElementById('main') || document.body, {subtree: true, childList: true});
+    }""")
     live_server.start_worker(SIMULATED_SPEED="0.5", MAX_CALLS_PER_REPORT="2")
-    seen = set()
     page.wait_for_function("() => { const n = +document.querySelector('#progress .done-count').textContent;"
                            " return n > 0 && n < 18; }", timeout=30_000)
-    seen.add(done_count(page))
     expect(page.locator("#progress tbody .badge", has_text="Running").first).to_be_visible()
     # The end state is exact: every run counted, every model complete, no update lost.
     expect(processing.pill()).to_have_text("Complete!", timeout=60_000)
@@ -72,7 +64,9 @@ def test_rows_and_overall_bar_update_live_and_end_exact_then_redirect(page, live
         expect(row.locator(".runs")).to_have_text("6/6 runs")
         expect(row.locator(".badge")).to_have_text(re.compile("Complete|Failed"))
     assert page.evaluate("window.__sameDocument") is True
-    assert 0 < min(seen) < 18
+    shown = page.evaluate("window.__shown")
+    assert shown == sorted(shown), "the count never goes back"
+    assert len({n for n in shown if 0 < n < 18}) >= 3, f"the count moved step by step: {shown}"
     # Then the browser is taken to the report by itself.
     with psycopg.connect(database_url) as conn:
         token = conn.execute("SELECT share_token FROM reports WHERE id = %s", (report_id,)).fetchone()[0]
@@ -83,15 +77,25 @@ def test_pill_reconnects_after_a_server_restart_and_catches_up(page, live_server
     owner = sign_up(page, live_server.url, database_url)
     report_id = create_benchmark(database_url, owner, images=1, samples=2)  # 6 runs
     processing = open_processing(page, live_server.url, report_id)
+    page.evaluate("""() => {
+        window.__closeCodes = []; window.__attempts = [];
+        document.addEventListener('htmx:wsClose', e => window.__closeCodes.push(e.detail.event.code));
+        document.addEventListener('htmx:wsConnecting', () => window.__attempts.push(performance.now()));
+    }""")
     finish_runs(database_url, report_id, 1)
     expect(page.locator("#progress .done-count")).to_have_text("1")
     live_server.stop_web()
     expect(processing.pill()).to_have_text("Reconnecting…", timeout=2_000)
     finish_runs(database_url, report_id, 3)  # while nobody is listening
+    time.sleep(15)  # long enough for the extension's own backoff to grow far past 5 s
     live_server.start()
     expect(processing.pill()).to_have_text("Live", timeout=15_000)
     expect(page.locator("#progress .done-count")).to_have_text("4")
     assert page.evaluate("window.__sameDocument") is True
+    assert page.evaluate("window.__closeCodes")[0] == 1012  # the server said "restarting"
+    attempts = page.evaluate("window.__attempts")
+    gaps = [(b - a) / 1000 for a, b in zip(attempts, attempts[1:])]
+    assert len(gaps) >= 3 and max(gaps) <= 5.5, f"retries are at most ~5 s apart: {gaps}"
 
 
 def test_finished_report_redirects_at_once(page, live_server, database_url):

@@ -10,6 +10,8 @@ from ..catalog import Catalog
 from . import queries
 
 FINISHED = ("complete", "failed", "cancelled")
+# Without JS, the processing page reloads itself this often (and its pill says so).
+NOSCRIPT_REFRESH_SECONDS = 4
 
 
 @dataclass
@@ -53,6 +55,8 @@ class Progress:
     started_at: datetime | None
     finished_at: datetime | None
     now: datetime
+
+    refresh_seconds = NOSCRIPT_REFRESH_SECONDS
 
     @property
     def total(self) -> int:

@@ -1,6 +1,6 @@
 from decimal import Decimal
 
-from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template,
+from flask import (Blueprint, Response, abort, current_app, flash, make_response, redirect, render_template,
                    request, url_for)
 from flask_login import current_user, login_required
 
@@ -152,7 +152,10 @@ def processing(report_id: int):
         p = load_progress(conn, report_id, _catalog())
     if p.status == "complete":
         return redirect(url_for("reports.show", token=p.share_token))
-    return render_template("benchmarks/processing.html", p=p)
+    response = make_response(render_template("benchmarks/processing.html", p=p))
+    # Never shown from a cache (back/forward included): the page is the state at one moment.
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.get("/<int:report_id>/progress")

@@ -1,13 +1,31 @@
-// Processing page: reconnect quickly, show the connection state, announce milestones politely.
+// Processing page: keep the live socket connected until the report is finished, show the
+// connection state, announce milestones politely. "Reconnecting…" always means a retry is on
+// its way: the ws extension retries only closes 1006/1011/1012/1013, so this file retries every
+// other close itself, and reloads the page when the server refuses the viewer (1008): the
+// reload then lands on the login page, or on the report.
 (function () {
   "use strict";
-  if (window.htmx) {
-    // The ws extension's default backoff grows to about a minute: cap it near 5 s, with jitter.
-    htmx.config.wsReconnectDelay = function (retryCount) {
-      var base = Math.min(5000, 250 * Math.pow(2, retryCount));
-      return base / 2 + Math.random() * base / 2;
-    };
+  if (!window.htmx) return;
+
+  var EXTENSION_RETRIES = [1006, 1011, 1012, 1013];
+  var REFUSED = 1008;
+  var socket = null;      // the newest socket the extension opened; older ones are ignored
+  var wrapper = null;     // the extension's socket wrapper, for reconnect()
+  var retries = 0;
+  var retryTimer = null;
+
+  // Capped near 5 s with jitter (the extension's own backoff grows to about a minute).
+  function retryDelay(count) {
+    var base = Math.min(5000, 250 * Math.pow(2, count));
+    return base / 2 + Math.random() * base / 2;
   }
+  htmx.config.wsReconnectDelay = retryDelay;
+
+  var createSocket = htmx.createWebSocket;
+  htmx.createWebSocket = function (url) {
+    socket = createSocket(url);
+    return socket;
+  };
 
   function finished() {
     var region = document.getElementById("progress");
@@ -21,10 +39,47 @@
     pill.textContent = text;
   }
 
-  document.addEventListener("htmx:wsOpen", function () { setPill("live", "Live"); });
-  document.addEventListener("htmx:wsClose", function () {
-    if (!finished()) setPill("reconnecting", "Reconnecting…");
+  function reconnectNow() {
+    clearTimeout(retryTimer);
+    retryTimer = null;
+    if (wrapper && !finished()) wrapper.reconnect();
+  }
+
+  setPill("connecting", "Connecting…");  // the page's own text is for readers without JS
+
+  document.addEventListener("htmx:wsOpen", function (evt) {
+    wrapper = evt.detail.socketWrapper;
+    retries = 0;
+    setPill("live", "Live");
   });
+
+  document.addEventListener("htmx:wsClose", function (evt) {
+    var closed = evt.detail.event;
+    wrapper = evt.detail.socketWrapper;
+    if (closed.target !== socket || finished()) return;
+    if (closed.code === REFUSED) {
+      setPill("reconnecting", "Reloading…");
+      setTimeout(function () { location.reload(); }, retryDelay(0));
+      return;
+    }
+    setPill("reconnecting", "Reconnecting…");
+    if (EXTENSION_RETRIES.indexOf(closed.code) < 0 && retryTimer === null) {
+      retryTimer = setTimeout(reconnectNow, retryDelay(retries++));
+    }
+  });
+
+  // A tab coming back, or a page restored from the back/forward cache, must not wait for a
+  // retry timer that may have been throttled in the background.
+  function resumeIfClosed() {
+    if (socket && socket.readyState === WebSocket.CLOSED && !finished()) reconnectNow();
+  }
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "visible") resumeIfClosed();
+  });
+  window.addEventListener("pageshow", function (evt) {
+    if (evt.persisted) resumeIfClosed();
+  });
+
   document.addEventListener("htmx:wsAfterMessage", function () {
     var region = document.getElementById("progress");
     var announcer = document.getElementById("progress-announcer");
