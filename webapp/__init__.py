@@ -19,6 +19,7 @@ def create_app(config: dict | None = None) -> Flask:
     _configure_login(app)
     _configure_templates(app)
     _configure_blueprints(app)
+    _configure_realtime(app)
     _configure_errors(app)
     return app
 
@@ -34,12 +35,6 @@ def _configure_settings(app: Flask, overrides: dict | None) -> None:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = ensure_secret_key(app.config["DATA_DIR"])
     app.config.setdefault("MAX_CONTENT_LENGTH", 120 * 1024 * 1024)
-    from .realtime.viewer_socket import HeldReader
-
-    # No pings from the library's reader: the live handler sends them (realtime/views.py); and
-    # its reader starts only once the handler has made the socket safe (viewer_socket.py).
-    app.config["SOCK_SERVER_OPTIONS"] = {"ping_interval": None, "max_message_size": 4096,
-                                         "thread_class": HeldReader}
 
 
 def _configure_logging(app: Flask) -> None:
@@ -78,14 +73,16 @@ def _configure_blueprints(app: Flask) -> None:
     from .auth.views import bp as auth_bp
     from .benchmarks.views import bp as benchmarks_bp
     from .health import bp as health_bp
-    from .realtime.compression import NoWebsocketCompression
-    from .realtime.views import bp as realtime_bp, sock
     from .reports.views import bp as reports_bp
 
-    for bp in (auth_bp, health_bp, reports_bp, benchmarks_bp, realtime_bp):
+    for bp in (auth_bp, health_bp, reports_bp, benchmarks_bp):
         app.register_blueprint(bp)
-    sock.init_app(app)
-    app.wsgi_app = NoWebsocketCompression(app.wsgi_app)
+
+
+def _configure_realtime(app: Flask) -> None:
+    from . import realtime
+
+    realtime.init_app(app)
 
 
 def _configure_errors(app: Flask) -> None:

@@ -24,11 +24,11 @@ def post_worker_init(worker):
 
     import gevent
 
-    from webapp.realtime import shutdown_hook
+    live_updates = worker.wsgi.extensions["realtime"]
 
     def wrap(original):
         def handler(sig, frame):
-            gevent.spawn(shutdown_hook)
+            gevent.spawn(live_updates.shutdown)
             original(sig, frame)
         return handler
 

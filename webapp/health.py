@@ -1,7 +1,6 @@
-from flask import Blueprint, jsonify
+from flask import Blueprint, current_app, jsonify
 
 from . import db
-from .realtime import hub as realtime_hub
 
 bp = Blueprint("health", __name__)
 HEALTH_TIMEOUT_SECONDS = 2.0  # a load balancer's probe wants an answer, not a wait
@@ -12,11 +11,7 @@ def healthz():
     """Database reachability, plus this process's live updates (no user data). The listener
     starts with the first viewer; once started, a listener that is not connected makes the
     process unhealthy: its live pages would freeze."""
-    hub = realtime_hub.current_hub()
-    live = {}
-    if hub is not None:
-        live = {"listener": "up" if hub.listener and hub.listener.connected else "down",
-                "hub_viewers": hub.viewer_count(), "hub_reports": hub.report_count(), "hub_renders": hub.renders}
+    live = current_app.extensions["realtime"].status() or {}
     try:
         with db.connection(timeout=HEALTH_TIMEOUT_SECONDS) as conn:
             conn.execute("SELECT 1")

@@ -1,10 +1,60 @@
-"""Live progress: Postgres NOTIFY -> one listener per process -> hub -> websocket viewers."""
+"""Live progress: Postgres NOTIFY -> one listener per process -> hub -> websocket viewers.
+
+`init_app(app)` registers the websocket route and keeps this process's `LiveUpdates` in
+`app.extensions["realtime"]`: its hub and listener start with the first viewer, so a process
+that never serves one (a test app, a CLI command) never opens the listener's connection.
+"""
+from __future__ import annotations
+
+import threading
 
 
-def shutdown_hook() -> None:
-    """Called by the gunicorn worker when it is asked to stop."""
-    from .hub import current_hub
+class LiveUpdates:
+    """The process's hub, its listener and the renderer they share."""
 
-    hub = current_hub()
-    if hub is not None:
-        hub.shutdown()
+    def __init__(self, app):
+        self._app = app
+        self._lock = threading.Lock()
+        self.hub = None
+        self.listener = None
+
+    def hub_for_viewers(self):
+        with self._lock:
+            if self.hub is None:
+                from .hub import Hub
+                from .listener import Listener
+                from .render import make_renderer
+
+                config = self._app.config
+                self.hub = Hub(make_renderer(self._app))
+                # LISTEN needs a session of its own: a direct connection (or a session-mode pooler).
+                self.listener = Listener(config.get("LISTEN_DATABASE_URL") or config["DATABASE_URL"], self.hub).start()
+            return self.hub
+
+    def status(self) -> dict | None:
+        """For /healthz: None until the first viewer started the hub (no user data)."""
+        if self.hub is None:
+            return None
+        return {"listener": "up" if self.listener.connected else "down", "hub_viewers": self.hub.viewer_count(),
+                "hub_reports": self.hub.report_count(), "hub_renders": self.hub.renders}
+
+    def shutdown(self) -> None:
+        """On server shutdown: viewers are closed with 1012 so that browsers reconnect at once."""
+        if self.hub is not None:
+            self.listener.stop()
+            self.hub.shutdown()
+
+
+def init_app(app) -> None:
+    from .compression import NoWebsocketCompression
+    from .viewer_socket import HeldReader
+    from .views import bp, sock
+
+    # No pings from the library's reader: the live handler sends them (views.py); and the
+    # reader starts only once the handler has made the socket safe (viewer_socket.py).
+    app.config["SOCK_SERVER_OPTIONS"] = {"ping_interval": None, "max_message_size": 4096,
+                                         "thread_class": HeldReader}
+    app.extensions["realtime"] = LiveUpdates(app)
+    app.register_blueprint(bp)
+    sock.init_app(app)
+    app.wsgi_app = NoWebsocketCompression(app.wsgi_app)

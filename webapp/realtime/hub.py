@@ -192,25 +192,3 @@ class Hub:
             snapshot = Snapshot(report_id, feed.seq, html, final)
         feed.publish(snapshot)
 
-
-_hub: Hub | None = None
-_hub_lock = threading.Lock()
-
-
-def current_hub() -> Hub | None:
-    return _hub
-
-
-def get_or_start_hub(app) -> Hub:
-    """One hub and one listener per process, started by the first viewer."""
-    global _hub
-    with _hub_lock:
-        if _hub is None:
-            from .listener import Listener
-            from .render import make_renderer
-
-            _hub = Hub(make_renderer(app))
-            # LISTEN needs a session of its own: a direct connection (or a session-mode pooler).
-            _hub.listener = Listener(app.config.get("LISTEN_DATABASE_URL") or app.config["DATABASE_URL"],
-                                     _hub).start()
-        return _hub

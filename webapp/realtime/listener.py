@@ -20,6 +20,8 @@ import psycopg
 
 log = logging.getLogger(__name__)
 
+# Sent, with the report id as payload, by the trigger function notify_report_progress() in
+# migrations/0002_core.sql.
 CHANNEL = "report_progress"
 
 # libpq applies these to TCP connections only (a Unix socket cannot go silently dead).

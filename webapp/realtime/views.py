@@ -14,7 +14,6 @@ from wsproto.utilities import LocalProtocolError
 from .. import db
 from ..benchmarks import queries
 from .frames import PING_FRAME
-from .hub import get_or_start_hub
 from .viewer_socket import SendTimeout, adopt
 
 log = logging.getLogger(__name__)
@@ -58,7 +57,7 @@ def live(ws, report_id: int):
         if not _allowed(report_id):
             ws.close(reason=POLICY_VIOLATION, message="Not allowed")
             return
-        _stream(ws, writer, get_or_start_hub(current_app._get_current_object()), report_id,
+        _stream(ws, writer, current_app.extensions["realtime"].hub_for_viewers(), report_id,
                 config["LIVE_PING_INTERVAL"])
     except db.DatabaseUnavailable as e:
         log.warning("live socket refused: database unavailable (%s)", type(e).__name__)
