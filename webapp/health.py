@@ -13,8 +13,7 @@ def healthz():
     process unhealthy: its live pages would freeze."""
     live = current_app.extensions["realtime"].status() or {}
     try:
-        with db.connection(timeout=HEALTH_TIMEOUT_SECONDS) as conn:
-            conn.execute("SELECT 1")
+        db.get(timeout=HEALTH_TIMEOUT_SECONDS).execute("SELECT 1")
     except db.DatabaseUnavailable:
         return jsonify(status="unavailable", database="down", **live), 503
     if live.get("listener") == "down":

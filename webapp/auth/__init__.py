@@ -5,7 +5,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
-from flask import g, session
+from flask import session
 from flask_login import LoginManager, login_user, logout_user
 
 from .. import db
@@ -48,14 +48,9 @@ def _hash_token(token: str) -> str:
 
 @login_manager.user_loader
 def load_user(token: str):
-    if g.get("database_down"):
-        return None  # the 503 page is drawn as for a visitor: no second wait for the database
-    try:
-        with db.connection() as conn:
-            user = queries.find_user_by_session(conn, _hash_token(token))
-    except db.DatabaseUnavailable:
-        g.database_down = True
-        raise
+    if db.unreachable():
+        return None  # the 503 page is drawn as for a visitor, with no second wait
+    user = queries.find_user_by_session(db.get(), _hash_token(token))
     return SessionUser(user, token) if user else None
 
 

@@ -23,9 +23,10 @@ def signup():
     if form.validate_on_submit():
         email = form.email.data.strip()
         try:
-            with db.connection() as conn:
-                user = queries.create_user(conn, email, hash_password(form.password.data))
-                start_session(conn, user)
+            conn = db.get()
+            user = queries.create_user(conn, email, hash_password(form.password.data))
+            start_session(conn, user)
+            db.commit()
         except queries.EmailTaken:
             form.email.errors.append("An account with this email already exists. Log in instead?")
         else:
@@ -42,20 +43,22 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         email, address = form.email.data.strip(), request.remote_addr
-        with db.connection() as conn:
-            if throttle.is_blocked(conn, email, address, current_app.config["LOGIN_MAX_FAILURES"]):
-                form.password.errors.append(
-                    "Too many failed attempts. Wait 15 minutes before trying again.")
-            else:
-                user = queries.find_user_by_email(conn, email)
-                if verify_password(user.password_hash if user else None, form.password.data):
-                    throttle.clear(conn, email)
-                    if needs_rehash(user.password_hash):
-                        queries.update_password_hash(conn, user.id, hash_password(form.password.data))
-                    start_session(conn, user)
-                    return redirect(_next_url())
-                throttle.record_failure(conn, email, address)
-                form.password.errors.append("That email and password do not match an account.")
+        conn = db.get()
+        if throttle.is_blocked(conn, email, address, current_app.config["LOGIN_MAX_FAILURES"]):
+            form.password.errors.append(
+                "Too many failed attempts. Wait 15 minutes before trying again.")
+        else:
+            user = queries.find_user_by_email(conn, email)
+            if verify_password(user.password_hash if user else None, form.password.data):
+                throttle.clear(conn, email)
+                if needs_rehash(user.password_hash):
+                    queries.update_password_hash(conn, user.id, hash_password(form.password.data))
+                start_session(conn, user)
+                db.commit()
+                return redirect(_next_url())
+            throttle.record_failure(conn, email, address)
+            db.commit()
+            form.password.errors.append("That email and password do not match an account.")
     return render_template("auth/login.html", form=form, next=request.args.get("next", "")), \
         400 if form.errors else 200
 
@@ -63,7 +66,7 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
-    with db.connection() as conn:
-        end_session(conn, current_user._get_current_object())
+    end_session(db.get(), current_user._get_current_object())
+    db.commit()
     flash("You have been logged out.", "info")
     return redirect(url_for("auth.login"))

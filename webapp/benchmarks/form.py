@@ -36,9 +36,10 @@ def save_uploads(owner_id: int, files) -> list[str]:
         except ImageRejected as e:
             problems.append(str(e))
             continue
-        with db.connection() as conn:
-            if len(queries.draft_images(conn, owner_id)) >= MAX_IMAGES:
-                problems.append(f"{image.filename} was not added: a benchmark takes at most {MAX_IMAGES} images.")
-                continue
-            queries.add_draft_image(conn, owner_id, image)
+        conn = db.get()
+        if len(queries.draft_images(conn, owner_id)) >= MAX_IMAGES:
+            problems.append(f"{image.filename} was not added: a benchmark takes at most {MAX_IMAGES} images.")
+            continue
+        queries.add_draft_image(conn, owner_id, image)
+        db.commit()
     return problems

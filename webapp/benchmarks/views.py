@@ -48,8 +48,7 @@ def _provider() -> tuple[str, bool]:
 @bp.get("/new")
 @login_required
 def new():
-    with db.connection() as conn:
-        form, images = queries.load_draft(conn, current_user.id)
+    form, images = queries.load_draft(db.get(), current_user.id)
     return _render_new(form, images)
 
 
@@ -57,33 +56,32 @@ def new():
 @login_required
 def new_post():
     action = request.form.get("action", "save")
-    with db.connection() as conn:
-        form = save_fields(conn, current_user.id, request.form)
+    form = save_fields(db.get(), current_user.id, request.form)
+    db.commit()
     for problem in save_uploads(current_user.id, request.files.getlist("images")):
         flash(problem, "error")
     if action.startswith("remove-") and action[7:].isdigit():
-        with db.connection() as conn:
-            queries.remove_draft_image(conn, current_user.id, int(action[7:]))
+        queries.remove_draft_image(db.get(), current_user.id, int(action[7:]))
+        db.commit()
     elif action.startswith("preset-"):
         chosen = next((p for p in presets(_catalog()) if p.key == action[7:]), None)
         if chosen:
             form.models = list(chosen.model_ids)
-            with db.connection() as conn:
-                queries.save_draft_form(conn, current_user.id, form)
+            queries.save_draft_form(db.get(), current_user.id, form)
+            db.commit()
     elif action == "start":
         return _start(form)
     return redirect(url_for("benchmarks.new") + request.form.get("anchor", ""), 303)
 
 
 def _start(form):
-    with db.connection() as conn:
-        images = queries.draft_images(conn, current_user.id)
+    images = queries.draft_images(db.get(), current_user.id)
     spec, errors = validate(form, images, _catalog(), _hard_ceiling(), _estimate_for(form, images).total)
     if errors:
         return _render_new(form, images, errors, 400)
     provider, simulated = _provider()
-    with db.connection() as conn:
-        report_id = queries.create_report(conn, current_user.id, spec, provider, simulated)
+    report_id = queries.create_report(db.get(), current_user.id, spec, provider, simulated)
+    db.commit()
     return redirect(url_for("benchmarks.processing", report_id=report_id), 303)
 
 
@@ -91,9 +89,10 @@ def _start(form):
 @login_required
 def autosave():
     """htmx: keeps the draft as the user types, and answers with the updated estimate."""
-    with db.connection() as conn:
-        form = save_fields(conn, current_user.id, request.form)
-        images = queries.draft_images(conn, current_user.id)
+    conn = db.get()
+    form = save_fields(conn, current_user.id, request.form)
+    images = queries.draft_images(conn, current_user.id)
+    db.commit()
     return render_template("benchmarks/_estimate.html", estimate=_estimate_for(form, images),
                            form=form, errors={}, hard_ceiling=_hard_ceiling())
 
@@ -101,16 +100,17 @@ def autosave():
 @bp.post("/new/sample")
 @login_required
 def use_samples():
-    with db.connection() as conn:
-        form, images = queries.load_draft(conn, current_user.id)
-        for image in images:
-            queries.remove_draft_image(conn, current_user.id, image.id)
-        for image, expected_text in sample_receipts():
-            queries.add_draft_image(conn, current_user.id, image, expected_text)
-        form.prompt = SAMPLE_PROMPT
-        if not form.models:
-            form.models = list(presets(_catalog())[0].model_ids)
-        queries.save_draft_form(conn, current_user.id, form)
+    conn = db.get()
+    form, images = queries.load_draft(conn, current_user.id)
+    for image in images:
+        queries.remove_draft_image(conn, current_user.id, image.id)
+    for image, expected_text in sample_receipts():
+        queries.add_draft_image(conn, current_user.id, image, expected_text)
+    form.prompt = SAMPLE_PROMPT
+    if not form.models:
+        form.models = list(presets(_catalog())[0].model_ids)
+    queries.save_draft_form(conn, current_user.id, form)
+    db.commit()
     flash("Three sample receipts with their expected JSON are ready. Pick models and start.", "success")
     return redirect(url_for("benchmarks.new"), 303)
 
@@ -118,8 +118,7 @@ def use_samples():
 @bp.get("/new/images/<int:image_id>")
 @login_required
 def draft_image(image_id: int):
-    with db.connection() as conn:
-        image = queries.draft_image_data(conn, current_user.id, image_id)
+    image = queries.draft_image_data(db.get(), current_user.id, image_id)
     if image is None:
         abort(404)
     return _image_response(image)
@@ -134,8 +133,7 @@ def _image_response(image) -> Response:
 
 def _owned_or_redirect(report_id: int):
     """The owner's report, or None: another user's report and a missing one look the same."""
-    with db.connection() as conn:
-        return queries.owned_report(conn, report_id, current_user.id)
+    return queries.owned_report(db.get(), report_id, current_user.id)
 
 
 def _not_found_redirect():
@@ -148,8 +146,7 @@ def _not_found_redirect():
 def processing(report_id: int):
     if _owned_or_redirect(report_id) is None:
         return _not_found_redirect()
-    with db.connection() as conn:
-        p = load_progress(conn, report_id, _catalog())
+    p = load_progress(db.get(), report_id, _catalog())
     if p.status == "complete":
         return redirect(url_for("reports.show", token=p.share_token))
     response = make_response(render_template("benchmarks/processing.html", p=p))
@@ -163,8 +160,7 @@ def processing(report_id: int):
 def progress_fragment(report_id: int):
     if _owned_or_redirect(report_id) is None:
         abort(404)
-    with db.connection() as conn:
-        p = load_progress(conn, report_id, _catalog())
+    p = load_progress(db.get(), report_id, _catalog())
     return render_template("benchmarks/_progress.html", p=p)
 
 
@@ -184,8 +180,8 @@ def done(report_id: int):
 @bp.post("/<int:report_id>/cancel")
 @login_required
 def cancel(report_id: int):
-    with db.connection() as conn:
-        cancelled = queries.cancel_report(conn, report_id, current_user.id)
+    cancelled = queries.cancel_report(db.get(), report_id, current_user.id)
+    db.commit()
     if not cancelled and _owned_or_redirect(report_id) is None:
         return _not_found_redirect()
     flash("The benchmark was cancelled." if cancelled else "The benchmark had already finished.", "info")
@@ -197,8 +193,7 @@ def cancel(report_id: int):
 def report_image(report_id: int, image_id: int):
     if _owned_or_redirect(report_id) is None:
         abort(404)
-    with db.connection() as conn:
-        image = queries.report_image_data(conn, report_id, image_id)
+    image = queries.report_image_data(db.get(), report_id, image_id)
     if image is None:
         abort(404)
     return _image_response(image)

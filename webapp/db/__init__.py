@@ -1,11 +1,18 @@
-"""One psycopg connection pool per process, and small helpers for queries returning dataclasses."""
+"""One psycopg connection pool per process; one connection per request; small helpers for queries
+returning dataclasses.
+
+HTTP views use `get()`: the request's connection, taken from the pool on first use and given
+back when the request ends (flaskr's `get_db`). Nothing is written unless the view calls
+`commit()`: an error page never saves half of what a request did. The websocket, the engine
+and the hub's renderer keep connections of their own (`connection()`).
+"""
 from __future__ import annotations
 
 from contextlib import contextmanager
 from typing import Iterator
 
 import psycopg
-from flask import current_app
+from flask import current_app, g
 from psycopg.rows import class_row
 from psycopg_pool import ConnectionPool, PoolTimeout
 
@@ -31,6 +38,50 @@ def init_app(app) -> None:
     # Do not wait at start: the app must come up (and answer 503) while the database is down.
     pool.open(wait=False)
     app.extensions["db_pool"] = pool
+    app.teardown_appcontext(_give_back)
+
+
+def get(timeout: float | None = None) -> psycopg.Connection:
+    """This request's connection, from the pool on first use (`timeout`: seconds to wait for
+    it, the pool's default when None). Once the database could not be reached, later calls in
+    the same request fail at once: the 503 page does not wait a second time."""
+    if "db_error" in g:
+        raise g.db_error
+    if "db" not in g:
+        try:
+            g.db = current_app.extensions["db_pool"].getconn(timeout=timeout)
+        except DatabaseUnavailable as e:
+            g.db_error = e
+            raise
+    return g.db
+
+
+def unreachable() -> bool:
+    """The database could not be reached earlier in this request."""
+    return "db_error" in g
+
+
+def commit() -> None:
+    """Makes what this request wrote so far permanent."""
+    if "db" in g:
+        g.db.commit()
+
+
+def release() -> None:
+    """Gives this request's connection back before the request ends (a websocket lives long
+    after its access check); a later `get()` takes one again."""
+    _give_back(None)
+
+
+def _give_back(exc: BaseException | None) -> None:
+    conn = g.pop("db", None)
+    if conn is None:
+        return
+    try:
+        conn.rollback()  # whatever was not committed
+    except psycopg.Error:
+        pass  # a broken connection: the pool discards it
+    current_app.extensions["db_pool"].putconn(conn)
 
 
 @contextmanager

@@ -41,10 +41,12 @@ def same_origin() -> bool:
 
 
 def _allowed(report_id: int) -> bool:
-    if not same_origin() or not current_user.is_authenticated:
-        return False
-    with db.connection() as conn:
-        return queries.owned_report(conn, report_id, current_user.id) is not None
+    try:
+        if not same_origin() or not current_user.is_authenticated:
+            return False
+        return queries.owned_report(db.get(), report_id, current_user.id) is not None
+    finally:
+        db.release()  # a socket may stay open for hours: it must not keep a pooled connection
 
 
 @sock.route("/benchmarks/<int:report_id>/live", bp=bp)

@@ -36,8 +36,7 @@ def _is_owner(report) -> bool:
 def _report_or_404(token: str, owner_only: bool = False):
     """Anyone with a live link sees the report; after revocation only its owner does. Unknown,
     revoked and someone else's report all answer the same 404."""
-    with db.connection() as conn:
-        report = queries.report_by_token(conn, token)
+    report = queries.report_by_token(db.get(), token)
     if report is None:
         abort(404)
     if (owner_only or report.share_revoked_at is not None) and not _is_owner(report):
@@ -47,8 +46,7 @@ def _report_or_404(token: str, owner_only: bool = False):
 
 def _load(token: str):
     report = _report_or_404(token)
-    with db.connection() as conn:
-        return page.load(conn, report, _catalog())
+    return page.load(db.get(), report, _catalog())
 
 
 def _link(endpoint: str, token: str, anchor: str | None = None, **changes) -> str:
@@ -81,16 +79,14 @@ def index():
 @bp.get("/dashboard")
 @login_required
 def dashboard():
-    with db.connection() as conn:
-        reports = queries.list_for_owner(conn, current_user.id)
+    reports = queries.list_for_owner(db.get(), current_user.id)
     return render_template("reports/dashboard.html", reports=reports, catalog=_catalog())
 
 
 @bp.get("/r/<token>")
 def show(token: str):
     data = _load(token)
-    with db.connection() as conn:
-        image = page.image_view(conn, data, request.args.get("image"))
+    image = page.image_view(db.get(), data, request.args.get("image"))
     args = request.args
     return _render(
         "reports/show.html", data,
@@ -128,16 +124,14 @@ def runs_fragment(token: str):
 @bp.get("/r/<token>/image")
 def image_fragment(token: str):
     data = _load(token)
-    with db.connection() as conn:
-        image = page.image_view(conn, data, request.args.get("image"))
+    image = page.image_view(db.get(), data, request.args.get("image"))
     return _render("reports/_image.html", data, image=image)
 
 
 @bp.get("/r/<token>/images/<int:image_id>")
 def image(token: str, image_id: int):
     report = _report_or_404(token)
-    with db.connection() as conn:
-        found = queries.image_data(conn, report.id, image_id)
+    found = queries.image_data(db.get(), report.id, image_id)
     if found is None:
         abort(404)
     response = Response(found.data, mimetype=found.mime)
@@ -153,8 +147,7 @@ def _export_name(report, extension: str) -> str:
 @bp.get("/r/<token>/runs.csv")
 def export_csv(token: str):
     data = _load(token)
-    with db.connection() as conn:
-        outputs = queries.run_outputs(conn, data.report.id)
+    outputs = queries.run_outputs(db.get(), data.report.id)
     body = "\ufeff" + exports.runs_csv(data, outputs)  # the BOM makes spreadsheets read UTF-8
     return Response(body, mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="{_export_name(data.report, "csv")}"',
@@ -164,8 +157,7 @@ def export_csv(token: str):
 @bp.get("/r/<token>/report.json")
 def export_json(token: str):
     data = _load(token)
-    with db.connection() as conn:
-        outputs = queries.run_outputs(conn, data.report.id)
+    outputs = queries.run_outputs(db.get(), data.report.id)
     body = json.dumps(exports.report_json(data, outputs), ensure_ascii=False, indent=2)
     return Response(body, mimetype="application/json", headers={
         "Content-Disposition": f'attachment; filename="{_export_name(data.report, "json")}"',
@@ -175,8 +167,8 @@ def export_json(token: str):
 @bp.post("/r/<token>/share/rotate")
 def rotate_link(token: str):
     report = _report_or_404(token, owner_only=True)
-    with db.connection() as conn:
-        new_token = queries.rotate_share_token(conn, report.id, current_user.id)
+    new_token = queries.rotate_share_token(db.get(), report.id, current_user.id)
+    db.commit()
     flash("A new share link was made. The old link no longer works.", "success")
     return redirect(url_for("reports.show", token=new_token) + "#sharing", 303)
 
@@ -184,8 +176,8 @@ def rotate_link(token: str):
 @bp.post("/r/<token>/share/revoke")
 def revoke_link(token: str):
     report = _report_or_404(token, owner_only=True)
-    with db.connection() as conn:
-        queries.revoke_share_link(conn, report.id, current_user.id)
+    queries.revoke_share_link(db.get(), report.id, current_user.id)
+    db.commit()
     flash("The share link was turned off. Only you can open this report now.", "success")
     return redirect(url_for("reports.show", token=token) + "#sharing", 303)
 
@@ -198,7 +190,7 @@ def delete(token: str):
         return redirect(url_for("benchmarks.processing", report_id=report.id), 303)
     if request.method == "GET":
         return render_template("reports/delete.html", report=report)
-    with db.connection() as conn:
-        queries.delete_report(conn, report.id, current_user.id)
+    queries.delete_report(db.get(), report.id, current_user.id)
+    db.commit()
     flash(f"The benchmark “{report.title}” was deleted.", "success")
     return redirect(url_for("reports.dashboard"), 303)
