@@ -62,11 +62,12 @@ def _configure_login(app: Flask) -> None:
 
 def _configure_templates(app: Flask) -> None:
     from .catalog import load_catalog
+    from .domain import RunStatus
     from .formatting import register_filters
 
     app.extensions["catalog"] = load_catalog(app.config.get("CATALOG_FILE"))
     register_filters(app)
-    app.jinja_env.globals["product_name"] = PRODUCT_NAME
+    app.jinja_env.globals.update(product_name=PRODUCT_NAME, RunStatus=RunStatus)
 
 
 def _configure_blueprints(app: Flask) -> None:

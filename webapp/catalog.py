@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
+from .domain import ESTIMATE_INPUT_TOKENS, ESTIMATE_OUTPUT_TOKENS, TIER_LABELS, TIERS
+
 DEFAULT_FILE = Path(__file__).parent / "data" / "model-catalog.csv"
-TIERS = ("free", "budget", "mid", "premium", "ultra")
-TIER_LABELS = {"free": "Free", "budget": "Budget", "mid": "Mid-range", "premium": "Premium", "ultra": "Ultra"}
 COLUMNS = ("id", "name", "provider", "tier", "input_usd_per_mtok", "output_usd_per_mtok", "context_window")
 MILLION = Decimal(1_000_000)
 _AS_OF = re.compile(r"#\s*prices as of\s+(\d{4}-\d{2}-\d{2})", re.IGNORECASE)
@@ -40,8 +40,12 @@ class Model:
     def is_free(self) -> bool:
         return self.input_usd_per_mtok == 0 and self.output_usd_per_mtok == 0
 
-    def cost_per_run(self, input_tokens: int = 1500, output_tokens: int = 500) -> Decimal:
+    def cost_per_run(self, input_tokens: int, output_tokens: int) -> Decimal:
         return (self.input_usd_per_mtok * input_tokens + self.output_usd_per_mtok * output_tokens) / MILLION
+
+    def estimated_cost_per_run(self) -> Decimal:
+        """Before a run: at the domain's estimated tokens (the estimate, the budget's reservation)."""
+        return self.cost_per_run(ESTIMATE_INPUT_TOKENS, ESTIMATE_OUTPUT_TOKENS)
 
 
 @dataclass(frozen=True)
@@ -147,7 +151,7 @@ def presets(catalog: Catalog) -> list[Preset]:
     The first preset is the default selection for sample benchmarks.
     """
     def cheapest(models: list[Model], n: int) -> tuple[str, ...]:
-        ranked = sorted(models, key=lambda m: (m.cost_per_run(), m.name))
+        ranked = sorted(models, key=lambda m: (m.estimated_cost_per_run(), m.name))
         return tuple(m.id for m in ranked[:n])
 
     paid = [m for m in catalog if not m.is_free]

@@ -17,9 +17,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-STRICT = "strict"
-RELAXED = "relaxed"
-MODES = (STRICT, RELAXED)
+from .domain import COMPARE_MODES, RELAXED, STRICT
 
 # Pass as `actual` (or pass None) when the model output could not be parsed at all.
 INVALID = object()
@@ -99,8 +97,8 @@ def compare(expected: dict, actual, mode: str = STRICT) -> Comparison:
     None / INVALID meaning the output could not be parsed. Output that is not a JSON
     object scores 0 with a single diff at "$" saying why.
     """
-    if mode not in MODES:
-        raise ValueError(f"unknown compare mode {mode!r}; expected one of {MODES}")
+    if mode not in COMPARE_MODES:
+        raise ValueError(f"unknown compare mode {mode!r}; expected one of {tuple(COMPARE_MODES)}")
     if not isinstance(expected, dict):
         raise TypeError(f"expected must be a JSON object (dict), got {type(expected).__name__}")
     expected_leaves = flatten(expected)

@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from webapp.catalog import CatalogError, TIERS, load_catalog, parse_catalog, presets
+from webapp.catalog import CatalogError, load_catalog, parse_catalog, presets
+from webapp.domain import TIERS
 
 HEADER = "id,name,provider,tier,input_usd_per_mtok,output_usd_per_mtok,context_window\n"
 
@@ -22,7 +23,7 @@ def test_default_catalog_has_25_models_in_5_tiers_with_prices_date():
 def test_cost_per_run_uses_1500_in_500_out_by_default():
     model = load_catalog().get("openai/gpt-5")
     # 1500 * 1.25 / 1e6 + 500 * 10 / 1e6
-    assert model.cost_per_run() == Decimal("0.006875")
+    assert model.estimated_cost_per_run() == Decimal("0.006875")
     assert load_catalog().get("google/gemma-3-27b-it:free").is_free
 
 

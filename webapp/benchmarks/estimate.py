@@ -1,12 +1,10 @@
-"""Cost estimate shown while picking models: 1,500 input + 500 output tokens per run."""
+"""Cost estimate shown while picking models, at the domain's estimated tokens per run."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
 
 from ..catalog import Catalog
-
-INPUT_TOKENS, OUTPUT_TOKENS = 1500, 500
 
 
 @dataclass(frozen=True)
@@ -33,5 +31,5 @@ def estimate(catalog: Catalog, model_ids: list[str], images: int, samples: int) 
         model = catalog.get(model_id)
         if model is not None:
             rows.append(ModelEstimate(model.id, model.name, runs_per_model,
-                                      model.cost_per_run(INPUT_TOKENS, OUTPUT_TOKENS) * runs_per_model))
+                                      model.estimated_cost_per_run() * runs_per_model))
     return Estimate(rows, runs_per_model * len(rows), sum((r.cost for r in rows), Decimal(0)), images, samples)

@@ -2,14 +2,12 @@
 route and the websocket push alike, so they can never disagree."""
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 
 from ..catalog import Catalog
+from ..domain import ReportStatus
 from . import queries
-
-FINISHED = ("complete", "failed", "cancelled")
 # Without JS, the processing page reloads itself this often (and its pill says so).
 NOSCRIPT_REFRESH_SECONDS = 4
 
@@ -44,7 +42,7 @@ class Progress:
     id: int
     owner_id: int
     title: str
-    status: str
+    status: ReportStatus
     share_token: str | None
     failure_reason: str | None
     is_simulated: bool
@@ -80,7 +78,7 @@ class Progress:
 
     @property
     def finished(self) -> bool:
-        return self.status in FINISHED
+        return self.status.finished
 
     @property
     def elapsed_seconds(self) -> float | None:
@@ -99,8 +97,7 @@ class Progress:
     def milestone(self) -> str:
         """What a screen reader hears: every quarter, not every tick."""
         if self.finished:
-            return {"complete": "Benchmark complete.", "failed": "Benchmark failed.",
-                    "cancelled": "Benchmark cancelled."}[self.status]
+            return f"Benchmark {self.status.value}."
         return f"{self.percent // 25 * 25}% of runs done."
 
 
@@ -111,12 +108,10 @@ def load_progress(conn, report_id: int, catalog: Catalog) -> Progress | None:
     return _to_progress(row, catalog)
 
 
-def _to_progress(row, catalog: Catalog) -> Progress:
-    (id_, owner_id, title, status, share_token, failure_reason, is_simulated, samples, model_ids,
-     created_at, started_at, finished_at, image_count, now, models_json) = row
-    stats = {m["model_id"]: m for m in (json.loads(models_json) if isinstance(models_json, str) else models_json)}
+def _to_progress(row: queries.ProgressRow, catalog: Catalog) -> Progress:
+    stats = {m["model_id"]: m for m in row.models}
     models = []
-    for model_id in model_ids:  # in the order the user chose
+    for model_id in row.model_ids:  # in the order the user chose
         s = stats.get(model_id, {})
         entry = catalog.get(model_id)
         models.append(ModelProgress(
@@ -125,7 +120,8 @@ def _to_progress(row, catalog: Catalog) -> Progress:
             complete=s.get("complete", 0), failed=s.get("failed", 0), skipped=s.get("skipped", 0),
             accuracy=s.get("accuracy"), median_latency_ms=s.get("median_latency_ms"),
             last_error=s.get("last_error")))
-    return Progress(id=id_, owner_id=owner_id, title=title, status=status, share_token=share_token,
-                    failure_reason=failure_reason, is_simulated=is_simulated, samples_per_image=samples,
-                    image_count=image_count, models=models, created_at=created_at,
-                    started_at=started_at, finished_at=finished_at, now=now)
+    return Progress(id=row.id, owner_id=row.owner_id, title=row.title, status=ReportStatus(row.status),
+                    share_token=row.share_token, failure_reason=row.failure_reason,
+                    is_simulated=row.is_simulated, samples_per_image=row.samples_per_image,
+                    image_count=row.image_count, models=models, created_at=row.created_at,
+                    started_at=row.started_at, finished_at=row.finished_at, now=row.now)

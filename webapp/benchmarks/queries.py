@@ -2,13 +2,13 @@
 owner's actions."""
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
 from psycopg.types.json import Jsonb
 
 from ..db import fetch_all, fetch_one
+from ..domain import ReportStatus, new_share_token
 from ..engine.jobs import enqueue_run_benchmark
 from .spec import DraftForm, Spec
 
@@ -34,13 +34,16 @@ class OwnedReport:
     id: int
     owner_id: int
     title: str
-    status: str
+    status: ReportStatus
     share_token: str | None
     failure_reason: str | None
     is_simulated: bool
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
+
+    def __post_init__(self) -> None:
+        self.status = ReportStatus(self.status)
 
 
 def load_draft(conn, owner_id: int) -> tuple[DraftForm, list[DraftImage]]:
@@ -113,7 +116,7 @@ def create_report(conn, owner_id: int, spec: Spec, provider: str, is_simulated: 
         "owner": owner_id, "title": title, "prompt": spec.prompt, "mode": spec.compare_mode,
         "samples": spec.samples, "priorities": spec.priorities, "models": spec.model_ids,
         "budget": spec.budget, "provider": provider, "simulated": is_simulated,
-        "token": secrets.token_urlsafe(24),  # 192 bits
+        "token": new_share_token(),
     }).fetchone()[0]
     for position, (draft_image_id, expected) in enumerate(spec.expected.items()):
         inserted = conn.execute("""
@@ -191,5 +194,24 @@ FROM reports r WHERE r.id = %(id)s
 """
 
 
-def progress_row(conn, report_id: int):
-    return conn.execute(PROGRESS_SQL, {"id": report_id}).fetchone()
+@dataclass
+class ProgressRow:
+    id: int
+    owner_id: int
+    title: str
+    status: str
+    share_token: str | None
+    failure_reason: str | None
+    is_simulated: bool
+    samples_per_image: int
+    model_ids: list[str]
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    image_count: int
+    now: datetime
+    models: list[dict]  # per model: the counts above, decoded from json_agg by psycopg
+
+
+def progress_row(conn, report_id: int) -> ProgressRow | None:
+    return fetch_one(conn, ProgressRow, PROGRESS_SQL, {"id": report_id})

@@ -3,20 +3,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from itertools import permutations
-
 from ..catalog import Catalog
+from ..domain import COMPARE_MODES, DEFAULT_PRIORITY_ORDER, PRIORITY_ORDERS, STRICT, priority_list
 from .expected_json import ExpectedJSONError, parse_expected
 from .uploads import MAX_IMAGES
 
 PROMPT_MIN, PROMPT_MAX = 20, 4000
 TITLE_MAX = 120
 SAMPLES_MIN, SAMPLES_MAX, SAMPLES_DEFAULT = 1, 10, 3
-MODES = {"strict": "Strict: exact values (8.0 equals 8, \"1\" differs from 1)",
-         "relaxed": "Relaxed: \"8.00\" equals 8, extra spaces ignored, null equals missing"}
-CRITERIA = ("accuracy", "speed", "cost")
-PRIORITY_ORDERS = {"-".join(p): " > ".join(c.capitalize() for c in p) for p in permutations(CRITERIA)}
-DEFAULT_PRIORITIES = "accuracy-cost-speed"
 DEFAULT_PROMPT = ("Extract the data from this document as JSON with the same keys and structure as "
                   "the example. Answer with the JSON object only.")
 
@@ -27,9 +21,9 @@ class DraftForm:
 
     title: str = ""
     prompt: str = DEFAULT_PROMPT
-    compare_mode: str = "strict"
+    compare_mode: str = STRICT
     samples: str = str(SAMPLES_DEFAULT)
-    priorities: str = DEFAULT_PRIORITIES
+    priorities: str = DEFAULT_PRIORITY_ORDER
     budget: str = ""
     models: list[str] = field(default_factory=list)
 
@@ -42,8 +36,8 @@ class DraftForm:
     def from_request(cls, form) -> "DraftForm":
         return cls(
             title=form.get("title", "")[:TITLE_MAX * 2], prompt=form.get("prompt", "")[:PROMPT_MAX * 2],
-            compare_mode=form.get("compare_mode", "strict")[:20], samples=form.get("samples", "")[:20],
-            priorities=form.get("priorities", DEFAULT_PRIORITIES)[:40], budget=form.get("budget", "")[:20],
+            compare_mode=form.get("compare_mode", STRICT)[:20], samples=form.get("samples", "")[:20],
+            priorities=form.get("priorities", DEFAULT_PRIORITY_ORDER)[:40], budget=form.get("budget", "")[:20],
             models=[m[:200] for m in form.getlist("models")][:100],
         )
 
@@ -89,7 +83,7 @@ def validate(form: DraftForm, images: list, catalog: Catalog, hard_ceiling: Deci
     title = form.title.strip()
     if len(title) > TITLE_MAX:
         errors["title"] = f"Keep the name under {TITLE_MAX} characters."
-    if form.compare_mode not in MODES:
+    if form.compare_mode not in COMPARE_MODES:
         errors["compare_mode"] = "Choose strict or relaxed comparison."
     samples = parse_samples(form.samples)
     if samples is None:
@@ -121,5 +115,5 @@ def validate(form: DraftForm, images: list, catalog: Catalog, hard_ceiling: Deci
     if errors:
         return None, errors
     return Spec(title=title, prompt=prompt, compare_mode=form.compare_mode, samples=samples,
-                priorities=form.priorities.split("-"), budget=budget,
+                priorities=priority_list(form.priorities), budget=budget,
                 model_ids=list(dict.fromkeys(form.models)), expected=expected), {}

@@ -6,12 +6,13 @@ from flask_login import current_user, login_required
 
 from .. import db
 from ..catalog import presets
+from ..domain import COMPARE_MODES, PRIORITY_ORDERS, SIMULATED, image_response, provider_for_new_benchmarks
 from . import queries
 from .estimate import estimate
 from .progress import load_progress
 from .form import save_fields, save_uploads
 from .samples import PROMPT as SAMPLE_PROMPT, sample_receipts
-from .spec import MODES, PRIORITY_ORDERS, parse_samples, validate
+from .spec import parse_samples, validate
 
 bp = Blueprint("benchmarks", __name__, url_prefix="/benchmarks")
 
@@ -32,17 +33,9 @@ def _render_new(form, images, errors=None, status=200):
     catalog = _catalog()
     return render_template(
         "benchmarks/new.html", form=form, images=images, errors=errors or {}, catalog=catalog,
-        presets=presets(catalog), modes=MODES, priority_orders=PRIORITY_ORDERS,
+        presets=presets(catalog), modes=COMPARE_MODES, priority_orders=PRIORITY_ORDERS,
         estimate=_estimate_for(form, images), hard_ceiling=_hard_ceiling(),
-        simulated=_provider()[1]), status
-
-
-def _provider() -> tuple[str, bool]:
-    config = current_app.config
-    wanted = config["PROVIDER"]
-    if wanted == "openai_compatible" or (wanted == "auto" and config["PROVIDER_API_KEY"]):
-        return "openai_compatible", False
-    return "simulated", True
+        simulated=provider_for_new_benchmarks(current_app.config) == SIMULATED), status
 
 
 @bp.get("/new")
@@ -79,8 +72,8 @@ def _start(form):
     spec, errors = validate(form, images, _catalog(), _hard_ceiling(), _estimate_for(form, images).total)
     if errors:
         return _render_new(form, images, errors, 400)
-    provider, simulated = _provider()
-    report_id = queries.create_report(db.get(), current_user.id, spec, provider, simulated)
+    provider = provider_for_new_benchmarks(current_app.config)
+    report_id = queries.create_report(db.get(), current_user.id, spec, provider, provider == SIMULATED)
     db.commit()
     return redirect(url_for("benchmarks.processing", report_id=report_id), 303)
 
@@ -121,14 +114,7 @@ def draft_image(image_id: int):
     image = queries.draft_image_data(db.get(), current_user.id, image_id)
     if image is None:
         abort(404)
-    return _image_response(image)
-
-
-def _image_response(image) -> Response:
-    response = Response(image.data, mimetype=image.mime)
-    response.headers["Cache-Control"] = "private, max-age=3600"
-    response.headers["Content-Disposition"] = "inline"
-    return response
+    return image_response(image)
 
 
 def _owned_or_redirect(report_id: int):
@@ -147,7 +133,7 @@ def processing(report_id: int):
     if _owned_or_redirect(report_id) is None:
         return _not_found_redirect()
     p = load_progress(db.get(), report_id, _catalog())
-    if p.status == "complete":
+    if p.status.is_complete:
         return redirect(url_for("reports.show", token=p.share_token))
     response = make_response(render_template("benchmarks/processing.html", p=p))
     # Never shown from a cache (back/forward included): the page is the state at one moment.
@@ -170,7 +156,7 @@ def done(report_id: int):
     report = _owned_or_redirect(report_id)
     if report is None:
         abort(404)
-    target = (url_for("reports.show", token=report.share_token) if report.status == "complete"
+    target = (url_for("reports.show", token=report.share_token) if report.status.is_complete
               else url_for("benchmarks.processing", report_id=report_id))
     if request.headers.get("HX-Request"):
         return Response(status=200, headers={"HX-Redirect": target})
@@ -196,4 +182,4 @@ def report_image(report_id: int, image_id: int):
     image = queries.report_image_data(db.get(), report_id, image_id)
     if image is None:
         abort(404)
-    return _image_response(image)
+    return image_response(image)

@@ -64,7 +64,7 @@ def completion_message(notice: queries.CompletionNotice, base_url: str, sender: 
     message = EmailMessage()
     message["From"] = sender
     message["To"] = notice.email
-    if notice.status == "complete":
+    if notice.status.is_complete:
         message["Subject"] = f"Your benchmark “{title}” is complete"
         body = (f"Your benchmark “{title}” has finished.\n\n"
                 f"See which model reads your documents best, and why:\n{link}\n")

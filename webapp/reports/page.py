@@ -3,8 +3,8 @@ builder, used by the page and by the fragment route that htmx swaps in (the same
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Sequence
 
+from ..domain import RunStatus
 from ..scoring import MISSING, NOT_JSON, ROOT
 from . import charts, queries
 from .jsonview import Line, json_lines, pretty
@@ -13,7 +13,6 @@ from .recommend import Recommendation, rank, recommend
 from .stats import SORT_KEYS, ModelStats, Totals, best_values, sort_stats, summarize, totals
 
 RUNS_PER_PAGE = 25
-RUN_STATUSES = ("complete", "failed", "skipped", "pending", "running")
 DEFAULT_DOCS = 10_000
 MAX_DOCS = 1_000_000_000
 
@@ -97,7 +96,7 @@ class RunsView:
 
 def runs_view(data: ReportData, model: str | None, status: str | None, page: str | None) -> RunsView:
     model = model if model in data.report.model_ids else ""
-    status = status if status in RUN_STATUSES else ""
+    status = status if status in list(RunStatus) else ""
     matching = [r for r in data.runs if (not model or r.model_id == model) and (not status or r.status == status)]
     pages = max(1, -(-len(matching) // RUNS_PER_PAGE))
     number = int(page) if page and page.isdigit() else 1
@@ -127,7 +126,7 @@ class ImageView:
 
 
 def _badness(run: queries.RunOutput):
-    order = {"failed": 0, "complete": 1}.get(run.status, 2)
+    order = {RunStatus.FAILED: 0, RunStatus.COMPLETE: 1}.get(run.status, 2)
     return (order, run.field_accuracy if run.field_accuracy is not None else 0.0, run.sample_index)
 
 
@@ -143,10 +142,10 @@ def image_view(conn, data: ReportData, position: str | None) -> ImageView:
         by_model.setdefault(output.model_id, []).append(output)
     outputs = []
     for model_id, samples in by_model.items():
-        finished = [s for s in samples if s.status in ("complete", "failed")]
+        finished = [s for s in samples if s.status.scored]
         shown = min(finished, key=_badness) if finished else None
         out = ModelOutput(model_id, data.name(model_id), shown, samples)
-        if shown is not None and shown.status == "complete":
+        if shown is not None and shown.status.is_complete:
             diffs = shown.diffs or []
             out.not_json = any(d.get("path") == ROOT and d.get("reason") == NOT_JSON for d in diffs)
             out.missing = [d for d in diffs if d.get("reason") == MISSING]
@@ -155,6 +154,3 @@ def image_view(conn, data: ReportData, position: str | None) -> ImageView:
         outputs.append(out)
     return ImageView(image, number, count, pretty(image.expected), outputs)
 
-
-def model_options(data: ReportData) -> Sequence[tuple[str, str]]:
-    return [(s.model_id, s.name) for s in data.stats]

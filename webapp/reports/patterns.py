@@ -53,7 +53,7 @@ def error_patterns(runs: Sequence, expected_by_image: dict[int, dict], threshold
     """Over complete runs (failed runs have no output to judge). A field counts in the runs on
     images whose expected JSON has it; a field no image expects (invented by a model) and the
     whole output ("$", not JSON) count in every complete run."""
-    complete = [r for r in runs if r.status == "complete"]
+    complete = [r for r in runs if r.status.is_complete]
     expected_paths = {image_id: set(flatten(exp)) for image_id, exp in expected_by_image.items()}
     everywhere = set().union(*expected_paths.values()) if expected_paths else set()
 

@@ -1,7 +1,6 @@
 """SQL for reading reports (dashboard list, one report, its runs) and the owner's actions on them."""
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -9,13 +8,14 @@ from decimal import Decimal
 from psycopg.rows import class_row
 
 from ..db import fetch_all, fetch_one
+from ..domain import ReportStatus, RunStatus, new_share_token
 
 
 @dataclass
 class DashboardRow:
     id: int
     title: str
-    status: str
+    status: ReportStatus
     model_ids: list[str]
     is_simulated: bool
     share_token: str | None
@@ -25,6 +25,9 @@ class DashboardRow:
     best_model_id: str | None
     best_accuracy: float | None
     total_cost: Decimal | None
+
+    def __post_init__(self) -> None:
+        self.status = ReportStatus(self.status)
 
 
 def list_for_owner(conn, owner_id: int) -> list[DashboardRow]:
@@ -56,7 +59,7 @@ class SharedReport:
     id: int
     owner_id: int
     title: str
-    status: str
+    status: ReportStatus
     prompt: str
     compare_mode: str
     samples_per_image: int
@@ -73,9 +76,12 @@ class SharedReport:
     finished_at: datetime | None
     image_count: int
 
+    def __post_init__(self) -> None:
+        self.status = ReportStatus(self.status)
+
     @property
     def finished(self) -> bool:
-        return self.status in ("complete", "failed", "cancelled")
+        return self.status.finished
 
     @property
     def duration_seconds(self) -> float | None:
@@ -130,7 +136,7 @@ class RunRow:
     image_id: int
     image_position: int
     sample_index: int
-    status: str
+    status: RunStatus
     latency_ms: int | None
     input_tokens: int | None
     output_tokens: int | None
@@ -141,6 +147,9 @@ class RunRow:
     total_fields: int | None
     diffs: list | None
     error: str | None
+
+    def __post_init__(self) -> None:
+        self.status = RunStatus(self.status)
 
 
 def runs(conn, report_id: int) -> list[RunRow]:
@@ -160,12 +169,15 @@ class RunOutput:
     id: int
     model_id: str
     sample_index: int
-    status: str
+    status: RunStatus
     raw_output: str | None
     parsed_json: object
     field_accuracy: float | None
     diffs: list | None
     error: str | None
+
+    def __post_init__(self) -> None:
+        self.status = RunStatus(self.status)
 
 
 def outputs_for_image(conn, report_id: int, image_id: int) -> list[RunOutput]:
@@ -180,10 +192,6 @@ def run_outputs(conn, report_id: int) -> dict[int, tuple[str | None, object]]:
     rows = conn.execute("SELECT id, raw_output, parsed_json FROM benchmark_runs WHERE report_id = %(id)s",
                         {"id": report_id}).fetchall()
     return {run_id: (raw, parsed) for run_id, raw, parsed in rows}
-
-
-def new_share_token() -> str:
-    return secrets.token_urlsafe(24)  # 192 bits
 
 
 def rotate_share_token(conn, report_id: int, owner_id: int) -> str | None:
@@ -215,10 +223,13 @@ def delete_report(conn, report_id: int, owner_id: int) -> bool:
 class CompletionNotice:
     id: int
     title: str
-    status: str
+    status: ReportStatus
     share_token: str
     failure_reason: str | None
     email: str
+
+    def __post_init__(self) -> None:
+        self.status = ReportStatus(self.status)
 
 
 async def claim_completion_notice(conn, report_id: int) -> CompletionNotice | None:

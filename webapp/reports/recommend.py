@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Sequence
 
+from ..domain import PRIORITIES
 from ..formatting import milliseconds, money, percent
 from .stats import ModelStats
 
-DEFAULT_PRIORITIES = ("accuracy", "cost", "speed")
 ACCURACY_MARGIN = 0.02   # 2 percentage points
 RATIO_MARGIN = 1.2       # within 20% of the cheapest / fastest
 GOOD_ENOUGH_MARGIN = 0.05  # "good enough": within 5 points of the most accurate model
@@ -64,8 +64,8 @@ def eligible(stats: Sequence[ModelStats]) -> list[ModelStats]:
 
 
 def _priorities(priorities: Sequence[str] | None) -> list[str]:
-    order = [p for p in (priorities or []) if p in DEFAULT_PRIORITIES]
-    return order + [p for p in DEFAULT_PRIORITIES if p not in order]
+    order = [p for p in (priorities or []) if p in PRIORITIES]
+    return order + [p for p in PRIORITIES if p not in order]
 
 
 def pick(pool: Sequence[ModelStats], priorities: Sequence[str] | None) -> Pick:

@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Iterable, Sequence
 
-SCORED = ("complete", "failed")
+from ..domain import RunStatus
+
 THOUSAND = Decimal(1000)
 
 
@@ -53,7 +54,7 @@ def pstdev(values: Sequence[float]) -> float | None:
 
 def run_accuracy(run) -> float:
     """A scored run's accuracy: a failed run is 0."""
-    return float(run.field_accuracy or 0.0) if run.status == "complete" else 0.0
+    return float(run.field_accuracy or 0.0) if run.status.is_complete else 0.0
 
 
 @dataclass
@@ -94,7 +95,7 @@ class ModelStats:
 def spread_across_samples(runs) -> float | None:
     by_image: dict[int, list[float]] = defaultdict(list)
     for run in runs:
-        if run.status in SCORED:
+        if run.status.scored:
             by_image[run.image_id].append(run_accuracy(run))
     deviations = [pstdev(values) for values in by_image.values() if len(values) >= 2]
     return mean(deviations)
@@ -102,15 +103,15 @@ def spread_across_samples(runs) -> float | None:
 
 def summarize_model(model_id: str, runs, name: str | None = None, tier: str | None = None) -> ModelStats:
     stats = ModelStats(model_id=model_id, name=name or model_id, tier=tier)
-    scored = [r for r in runs if r.status in SCORED]
-    complete = [r for r in runs if r.status == "complete"]
+    scored = [r for r in runs if r.status.scored]
+    complete = [r for r in runs if r.status.is_complete]
     stats.runs = len(runs)
     stats.complete = len(complete)
     stats.failed = len(scored) - len(complete)
-    stats.skipped = sum(1 for r in runs if r.status == "skipped")
+    stats.skipped = sum(1 for r in runs if r.status is RunStatus.SKIPPED)
     stats.unfinished = stats.runs - len(scored) - stats.skipped
     stats.accuracy = mean([run_accuracy(r) for r in scored])
-    stats.exact_rate = mean([1.0 if r.status == "complete" and r.exact else 0.0 for r in scored])
+    stats.exact_rate = mean([1.0 if r.status.is_complete and r.exact else 0.0 for r in scored])
     costs = [Decimal(r.cost_usd) for r in complete if r.cost_usd is not None]
     stats.cost_per_run = sum(costs, Decimal(0)) / len(costs) if costs else None
     stats.total_cost = sum((Decimal(r.cost_usd) for r in runs if r.cost_usd is not None), Decimal(0))

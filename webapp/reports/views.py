@@ -10,6 +10,7 @@ from flask import (Blueprint, Response, abort, current_app, flash, redirect, ren
 from flask_login import current_user, login_required
 
 from .. import db
+from ..domain import image_response
 from . import charts, exports, page, queries
 
 bp = Blueprint("reports", __name__)
@@ -134,10 +135,7 @@ def image(token: str, image_id: int):
     found = queries.image_data(db.get(), report.id, image_id)
     if found is None:
         abort(404)
-    response = Response(found.data, mimetype=found.mime)
-    response.headers["Cache-Control"] = "private, max-age=300"
-    response.headers["Content-Disposition"] = "inline"
-    return response
+    return image_response(found)
 
 
 def _export_name(report, extension: str) -> str:

@@ -1,0 +1,166 @@
+"""The small rules of the domain, written once: every package and template reads them here.
+
+Statuses, the cost estimate's token counts, price tiers, comparison modes, priorities, share
+tokens, which provider runs a benchmark, and how an image is answered. SQL keeps its own
+status literals ('complete', ...): they are the schema's vocabulary, held to these same values
+by the CHECK constraints in migrations/0002_core.sql.
+"""
+from __future__ import annotations
+
+import secrets
+from enum import StrEnum
+from itertools import permutations
+from typing import Any, Mapping, Protocol
+
+from flask import Response
+
+# Statuses --------------------------------------------------------------------------------------
+
+
+class ReportStatus(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    COMPLETE = "complete"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+    @property
+    def finished(self) -> bool:
+        return self in REPORT_FINISHED
+
+    @property
+    def active(self) -> bool:
+        return self in REPORT_ACTIVE
+
+    @property
+    def is_complete(self) -> bool:
+        return self is ReportStatus.COMPLETE
+
+    @property
+    def is_failed(self) -> bool:
+        return self is ReportStatus.FAILED
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self is ReportStatus.CANCELLED
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
+REPORT_FINISHED = frozenset({ReportStatus.COMPLETE, ReportStatus.FAILED, ReportStatus.CANCELLED})
+REPORT_ACTIVE = frozenset({ReportStatus.QUEUED, ReportStatus.RUNNING})
+
+
+class RunStatus(StrEnum):
+    # In the order the report's runs filter lists them.
+    COMPLETE = "complete"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+    PENDING = "pending"
+    RUNNING = "running"
+
+    @property
+    def finished(self) -> bool:
+        return self in RUN_FINISHED
+
+    @property
+    def scored(self) -> bool:
+        """Counts in accuracy: a failed run scores 0, a skipped one does not count."""
+        return self in RUN_SCORED
+
+    @property
+    def is_complete(self) -> bool:
+        return self is RunStatus.COMPLETE
+
+    @property
+    def is_failed(self) -> bool:
+        return self is RunStatus.FAILED
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
+RUN_FINISHED = frozenset({RunStatus.COMPLETE, RunStatus.FAILED, RunStatus.SKIPPED})
+RUN_SCORED = frozenset({RunStatus.COMPLETE, RunStatus.FAILED})
+
+# Costs -----------------------------------------------------------------------------------------
+
+# Tokens one run is assumed to use before it has run: the estimate shown while picking models,
+# and what the engine reserves against the budget before each call.
+ESTIMATE_INPUT_TOKENS = 1500
+ESTIMATE_OUTPUT_TOKENS = 500
+
+TIERS = ("free", "budget", "mid", "premium", "ultra")
+TIER_LABELS = {"free": "Free", "budget": "Budget", "mid": "Mid-range", "premium": "Premium", "ultra": "Ultra"}
+
+# Comparison and priorities ---------------------------------------------------------------------
+
+STRICT, RELAXED = "strict", "relaxed"
+COMPARE_MODES = {STRICT: "Strict: exact values (8.0 equals 8, \"1\" differs from 1)",
+                 RELAXED: "Relaxed: \"8.00\" equals 8, extra spaces ignored, null equals missing"}
+
+PRIORITIES = ("accuracy", "cost", "speed")  # also the default order
+PRIORITY_ORDERS = {"-".join(p): " > ".join(c.capitalize() for c in p) for p in permutations(PRIORITIES)}
+DEFAULT_PRIORITY_ORDER = "-".join(PRIORITIES)
+
+
+def priority_list(order: str) -> list[str]:
+    """'cost-accuracy-speed' -> ['cost', 'accuracy', 'speed']: the form's value as stored."""
+    return order.split("-")
+
+
+# Share tokens ----------------------------------------------------------------------------------
+
+
+def new_share_token() -> str:
+    """A report's share link: 192 random bits, URL-safe. Whoever holds it may read the report."""
+    return secrets.token_urlsafe(24)
+
+
+# Providers -------------------------------------------------------------------------------------
+
+SIMULATED, OPENAI_COMPATIBLE = "simulated", "openai_compatible"
+PROVIDER_CHOICES = ("auto", SIMULATED, OPENAI_COMPATIBLE)
+
+
+def api_key(config: Mapping[str, Any]) -> str:
+    return str(config.get("PROVIDER_API_KEY") or config.get("OPENROUTER_API_KEY") or "").strip()
+
+
+def provider_for_new_benchmarks(config: Mapping[str, Any]) -> str:
+    """The provider a benchmark started now runs on: PROVIDER, where "auto" means a real API
+    when a key is set and the simulated provider otherwise."""
+    wanted = str(config.get("PROVIDER") or "auto").strip().lower()
+    if wanted not in PROVIDER_CHOICES:
+        raise ValueError(f"Unknown PROVIDER {wanted!r}: use one of {', '.join(PROVIDER_CHOICES)}.")
+    if wanted == "auto":
+        return OPENAI_COMPATIBLE if api_key(config) else SIMULATED
+    return wanted
+
+
+def providers_a_worker_runs(config: Mapping[str, Any]) -> list[str]:
+    """A worker runs every benchmark it can: simulated ones always, real ones when it has a key
+    (a benchmark keeps the provider it was started with)."""
+    return [SIMULATED, OPENAI_COMPATIBLE] if api_key(config) else [SIMULATED]
+
+
+# Images ----------------------------------------------------------------------------------------
+
+# An image never changes under its URL. Private, as only its owner or a share link reaches it, and
+# short, so that a revoked share link soon stops showing it even from a browser's cache.
+IMAGE_CACHE_SECONDS = 300
+
+
+class StoredImage(Protocol):
+    data: bytes
+    mime: str
+
+
+def image_response(image: StoredImage) -> Response:
+    response = Response(image.data, mimetype=image.mime)
+    response.headers["Cache-Control"] = f"private, max-age={IMAGE_CACHE_SECONDS}"
+    response.headers["Content-Disposition"] = "inline"
+    return response
