@@ -5,7 +5,7 @@ import json
 import psycopg
 import pytest
 
-from tests.integration.test_benchmark_form import draft_image_ids, new_page, start, upload
+from tests.support.new_benchmark import draft_image_ids, new_page, start, upload
 from tests.support.images import png
 
 TEN_MB = 10 * 1024 * 1024

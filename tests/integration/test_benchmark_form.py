@@ -1,6 +1,4 @@
 """The new-benchmark form through the real app and database: drafts, validation, start."""
-import io
-import json
 import re
 
 import psycopg
@@ -8,43 +6,7 @@ import pytest
 
 from tests.support.forms import csrf_token
 from tests.support.images import decompression_bomb, png, truncated_png
-
-EXPECTED = {"merchant": "Corner Grocery", "total": 12.5}
-PROMPT = "Extract the merchant and the total of this receipt as JSON."
-
-
-def fields(page_html: str, **overrides) -> dict:
-    data = {"csrf_token": csrf_token(page_html), "title": "Receipts", "prompt": PROMPT,
-            "compare_mode": "strict", "samples": "2", "priorities": "accuracy-cost-speed",
-            "budget": "7", "models": ["openai/gpt-5-nano", "google/gemini-2.5-flash"]}
-    data.update(overrides)
-    return data
-
-
-def new_page(client) -> str:
-    response = client.get("/benchmarks/new")
-    assert response.status_code == 200
-    return response.get_data(as_text=True)
-
-
-def upload(client, *files: tuple[str, bytes], **overrides):
-    html = new_page(client)
-    data = fields(html, action="upload", **overrides)
-    data["images"] = [(io.BytesIO(content), name) for name, content in files]
-    return client.post("/benchmarks/new", data=data, content_type="multipart/form-data")
-
-
-def draft_image_ids(html: str) -> list[int]:
-    return [int(i) for i in re.findall(r'name="expected-(\d+)"', html)]
-
-
-def start(client, **overrides):
-    html = new_page(client)
-    data = fields(html, action="start", **overrides)
-    for image_id in draft_image_ids(html):
-        data.setdefault(f"expected-{image_id}", json.dumps(EXPECTED))
-    return client.post("/benchmarks/new", data=data)
-
+from tests.support.new_benchmark import EXPECTED, PROMPT, draft_image_ids, fields, new_page, press, start, upload
 
 def test_form_shows_catalog_by_tier_with_prices_date_and_simulated_notice(client, logged_in):
     html = new_page(client)
@@ -99,10 +61,10 @@ def test_validation_errors_keep_everything_entered(client, logged_in):
     assert "from 1 to 10" in page
     assert "not in the catalog" in page
     assert "must be a JSON object" in page or "object" in page
-    assert ">too short</textarea>" in page and 'value="11"' in page and "[1, 2]</textarea>" in page
+    assert "too short</textarea>" in page and 'value="11"' in page and "[1, 2]</textarea>" in page
     assert 'aria-invalid="true"' in page
     reloaded = new_page(client)  # the draft kept it too
-    assert ">too short</textarea>" in reloaded and len(draft_image_ids(reloaded)) == 1
+    assert "too short</textarea>" in reloaded and len(draft_image_ids(reloaded)) == 1
     assert _count(client, "reports") == 0
 
 
@@ -163,7 +125,7 @@ def test_autosave_keeps_the_draft_and_answers_with_the_estimate(client, logged_i
 
 def test_preset_picks_its_models(client, logged_in):
     html = new_page(client)
-    client.post("/benchmarks/new", data=fields(html, action="preset-best-value", models=[]))
+    press(client, "/benchmarks/new/presets/best-value", models=[])
     html = new_page(client)
     checked = re.findall(r'name="models" value="([^"]+)" checked', html)
     assert checked == ["openai/gpt-5-nano", "google/gemini-2.0-flash-001", "openai/gpt-4.1-nano"]

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import ClassVar
 
 from ..catalog import Catalog
+from ..domain import ESTIMATE_INPUT_TOKENS, ESTIMATE_OUTPUT_TOKENS
 
 
 @dataclass(frozen=True)
@@ -22,6 +24,8 @@ class Estimate:
     total: Decimal
     images: int
     samples: int
+    input_tokens: ClassVar[int] = ESTIMATE_INPUT_TOKENS  # per run, as the estimate assumes
+    output_tokens: ClassVar[int] = ESTIMATE_OUTPUT_TOKENS
 
 
 def estimate(catalog: Catalog, model_ids: list[str], images: int, samples: int) -> Estimate:

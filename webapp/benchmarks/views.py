@@ -6,11 +6,12 @@ from flask_login import current_user, login_required
 
 from .. import db
 from ..catalog import presets
-from ..domain import COMPARE_MODES, PRIORITY_ORDERS, SIMULATED, image_response, provider_for_new_benchmarks
+from ..domain import SIMULATED, image_response, provider_for_new_benchmarks
 from . import queries
 from .estimate import estimate
 from .progress import load_progress
-from .form import save_fields, save_uploads
+from .drafts import save_posted_form, save_uploads
+from .forms import new_benchmark_form
 from .samples import PROMPT as SAMPLE_PROMPT, sample_receipts
 from .spec import parse_samples, validate
 
@@ -25,53 +26,85 @@ def _hard_ceiling() -> Decimal:
     return Decimal(str(current_app.config["BUDGET_CEILING_USD"]))
 
 
-def _estimate_for(form, images):
-    return estimate(_catalog(), form.models, len(images), parse_samples(form.samples) or 0)
+def _estimate_for(draft, images):
+    return estimate(_catalog(), draft.models, len(images), parse_samples(draft.samples) or 0)
 
 
-def _render_new(form, images, errors=None, status=200):
+def _render_new(form, draft, images, status=200):
     catalog = _catalog()
     return render_template(
-        "benchmarks/new.html", form=form, images=images, errors=errors or {}, catalog=catalog,
-        presets=presets(catalog), modes=COMPARE_MODES, priority_orders=PRIORITY_ORDERS,
-        estimate=_estimate_for(form, images), hard_ceiling=_hard_ceiling(),
+        "benchmarks/new.html", form=form, images=images, catalog=catalog, presets=presets(catalog),
+        estimate=_estimate_for(draft, images), hard_ceiling=_hard_ceiling(),
         simulated=provider_for_new_benchmarks(current_app.config) == SIMULATED), status
+
+
+def _back_to_form(section: str = ""):
+    return redirect(url_for("benchmarks.new") + (f"#{section}" if section else ""), 303)
 
 
 @bp.get("/new")
 @login_required
 def new():
-    form, images = queries.load_draft(db.get(), current_user.id)
-    return _render_new(form, images)
+    draft, images = queries.load_draft(db.get(), current_user.id)
+    return _render_new(new_benchmark_form(images, draft), draft, images)
+
+
+# Every button of the form posts the whole form to its own route (formaction): what was typed is
+# saved first, then the button does its one thing.
+
+def _saved():
+    """The posted form saved to the draft, each refused upload flashed."""
+    saved = save_posted_form(current_user.id)
+    for problem in saved.problems:
+        flash(problem, "error")
+    return saved
 
 
 @bp.post("/new")
 @login_required
-def new_post():
-    action = request.form.get("action", "save")
-    form = save_fields(db.get(), current_user.id, request.form)
+def save_draft():
+    _saved()
+    return _back_to_form()
+
+
+@bp.post("/new/images")
+@login_required
+def add_images():
+    _saved()
+    return _back_to_form("images")
+
+
+@bp.post("/new/images/<int:image_id>/remove")
+@login_required
+def remove_image(image_id: int):
+    _saved()
+    queries.remove_draft_image(db.get(), current_user.id, image_id)
     db.commit()
-    for problem in save_uploads(current_user.id, request.files.getlist("images")):
-        flash(problem, "error")
-    if action.startswith("remove-") and action[7:].isdigit():
-        queries.remove_draft_image(db.get(), current_user.id, int(action[7:]))
-        db.commit()
-    elif action.startswith("preset-"):
-        chosen = next((p for p in presets(_catalog()) if p.key == action[7:]), None)
-        if chosen:
-            form.models = list(chosen.model_ids)
-            queries.save_draft_form(db.get(), current_user.id, form)
-            db.commit()
-    elif action == "start":
-        return _start(form)
-    return redirect(url_for("benchmarks.new") + request.form.get("anchor", ""), 303)
+    return _back_to_form("images")
 
 
-def _start(form):
-    images = queries.draft_images(db.get(), current_user.id)
-    spec, errors = validate(form, images, _catalog(), _hard_ceiling(), _estimate_for(form, images).total)
+@bp.post("/new/presets/<key>")
+@login_required
+def apply_preset(key: str):
+    chosen = next((p for p in presets(_catalog()) if p.key == key), None)
+    if chosen is None:
+        abort(404)
+    draft = _saved().draft
+    draft.models = list(chosen.model_ids)
+    queries.save_draft_form(db.get(), current_user.id, draft)
+    db.commit()
+    return _back_to_form("models")
+
+
+@bp.post("/new/start")
+@login_required
+def start():
+    saved = _saved()
+    draft, images = saved.draft, saved.images
+    spec, errors = validate(draft, images, _catalog(), _hard_ceiling(), _estimate_for(draft, images).total)
     if errors:
-        return _render_new(form, images, errors, 400)
+        saved.form.attach_errors(errors)
+        return _render_new(saved.form, draft, images, 400)
     provider = provider_for_new_benchmarks(current_app.config)
     report_id = queries.create_report(db.get(), current_user.id, spec, provider, provider == SIMULATED)
     db.commit()
@@ -82,12 +115,8 @@ def _start(form):
 @login_required
 def autosave():
     """htmx: keeps the draft as the user types, and answers with the updated estimate."""
-    conn = db.get()
-    form = save_fields(conn, current_user.id, request.form)
-    images = queries.draft_images(conn, current_user.id)
-    db.commit()
-    return render_template("benchmarks/_estimate.html", estimate=_estimate_for(form, images),
-                           form=form, errors={}, hard_ceiling=_hard_ceiling())
+    saved = save_posted_form(current_user.id, with_uploads=False)
+    return render_template("benchmarks/_estimate.html", estimate=_estimate_for(saved.draft, saved.images))
 
 
 @bp.post("/new/sample")

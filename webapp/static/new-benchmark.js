@@ -3,6 +3,6 @@ document.addEventListener("change", (event) => {
   const input = event.target;
   if (!(input instanceof HTMLInputElement) || input.type !== "file" || !input.dataset.autosubmit) return;
   if (!input.files || input.files.length === 0) return;
-  const button = input.form.querySelector(`button[name="action"][value="${input.dataset.autosubmit}"]`);
+  const button = document.getElementById(input.dataset.autosubmit);
   if (button) input.form.requestSubmit(button);
 });

@@ -1,0 +1,69 @@
+"""The new-benchmark form on Flask-WTF, like the auth forms: fields kept as typed, rendered by
+the one field macro, errors shown on their fields and in the one error summary.
+
+The rules that decide whether a benchmark may start are the domain's (`spec.validate`, which
+needs the catalog, the images and the budget): `attach_errors` puts its messages on the fields
+they concern. One expected-JSON field per draft image is added per request, WTForms' way of
+composing a form whose fields depend on data.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from flask_wtf import FlaskForm
+from wtforms import (MultipleFileField, RadioField, SelectChoice, SelectField, SelectMultipleField,
+                     StringField, TextAreaField)
+
+from ..domain import COMPARE_MODES, DEFAULT_PRIORITY_ORDER, PRIORITY_ORDERS, STRICT
+from .spec import PROMPT_MAX, TITLE_MAX, DraftForm
+
+EXPECTED_PREFIX = "expected-"
+EXPECTED_MAX = 2_000_000  # characters kept of one expected JSON; the parser refuses far less
+
+
+class NewBenchmarkForm(FlaskForm):
+    title = StringField("Name")
+    prompt = TextAreaField("Extraction prompt")
+    compare_mode = RadioField("Comparison", choices=[SelectChoice(k, v) for k, v in COMPARE_MODES.items()],
+                              default=STRICT, validate_choice=False)
+    samples = StringField("Samples per image")
+    priorities = SelectField("What matters most", choices=[SelectChoice(k, v) for k, v in PRIORITY_ORDERS.items()],
+                             default=DEFAULT_PRIORITY_ORDER, validate_choice=False)
+    budget = StringField("Budget ceiling (USD)")
+    models = SelectMultipleField("Models", choices=[], validate_choice=False)  # drawn by tier in the page
+    images = MultipleFileField("Images")
+
+    def draft(self) -> DraftForm:
+        """What was entered, as the draft keeps it: strings as typed, cut to generous lengths."""
+        return DraftForm(
+            title=(self.title.data or "")[:TITLE_MAX * 2], prompt=(self.prompt.data or "")[:PROMPT_MAX * 2],
+            compare_mode=(self.compare_mode.data or STRICT)[:20], samples=(self.samples.data or "")[:20],
+            priorities=(self.priorities.data or "")[:40], budget=(self.budget.data or "")[:20],
+            models=[m[:200] for m in (self.models.data or [])][:100])
+
+    def expected_texts(self) -> dict[int, str]:
+        """Draft image id -> the expected JSON typed for it."""
+        return {int(f.name[len(EXPECTED_PREFIX):]): (f.data or "")[:EXPECTED_MAX]
+                for f in self if f.name.startswith(EXPECTED_PREFIX)}
+
+    def expected_field(self, image_id: int):
+        return self[f"{EXPECTED_PREFIX}{image_id}"]
+
+    def attach_errors(self, errors: dict[str, str]) -> None:
+        for name, message in errors.items():
+            self[name].errors = [message]
+
+
+def new_benchmark_form(images, draft: DraftForm | None = None) -> NewBenchmarkForm:
+    """The form for these draft images: bound to the request's data when it was posted,
+    else filled from the saved draft."""
+
+    class Form(NewBenchmarkForm):
+        pass
+
+    for image in images:
+        setattr(Form, f"{EXPECTED_PREFIX}{image.id}", TextAreaField(f"Expected JSON for {image.filename}"))
+    data = None
+    if draft is not None:
+        data = {**asdict(draft), **{f"{EXPECTED_PREFIX}{i.id}": i.expected_text for i in images}}
+    return Form(data=data)
