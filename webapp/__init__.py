@@ -19,6 +19,7 @@ def create_app(config: dict | None = None) -> Flask:
     _configure_login(app)
     _configure_templates(app)
     _configure_blueprints(app)
+    _configure_icon(app)
     _configure_realtime(app)
     _configure_errors(app)
     return app
@@ -78,6 +79,11 @@ def _configure_blueprints(app: Flask) -> None:
 
     for bp in (auth_bp, health_bp, reports_bp, benchmarks_bp):
         app.register_blueprint(bp)
+
+
+def _configure_icon(app: Flask) -> None:
+    # Pages name their icon (favicon.svg); browsers still ask /favicon.ico for anything else they show.
+    app.add_url_rule("/favicon.ico", "favicon", lambda: app.send_static_file("favicon.ico"))
 
 
 def _configure_realtime(app: Flask) -> None:
