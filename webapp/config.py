@@ -88,6 +88,7 @@ def load_config(environ=None) -> dict:
         # The address people open the app at, for links in emails (default: http://HOST:PORT).
         "PUBLIC_URL": environ.get("PUBLIC_URL") or None,
         "LOGIN_MAX_FAILURES": _int(environ, "LOGIN_MAX_FAILURES", 5),
+        "SIGNUPS_PER_ADDRESS_PER_HOUR": _int(environ, "SIGNUPS_PER_ADDRESS_PER_HOUR", 10),
     }
 
 

@@ -1,6 +1,7 @@
-"""SQL for users, their login sessions and failed-login counting."""
+"""SQL for users, their login sessions, and the attempts the throttle counts."""
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -54,19 +55,28 @@ def delete_session(conn, token_hash: str) -> None:
     conn.execute("DELETE FROM user_sessions WHERE token_hash = %(token_hash)s", {"token_hash": token_hash})
 
 
-def count_recent_failures(conn, keys: list[str], window_seconds: int) -> int:
-    row = conn.execute("""
-        SELECT count(*) FROM login_failures
-        WHERE key = ANY(%(keys)s) AND failed_at > now() - make_interval(secs => %(window)s)
-        GROUP BY key ORDER BY count(*) DESC LIMIT 1""", {"keys": keys, "window": window_seconds}).fetchone()
-    return row[0] if row else 0
+def lock_attempts(conn, key: str) -> None:
+    """Until the transaction ends, other attempts under this key wait here."""
+    conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%(key)s, 0))", {"key": key})
 
 
-def record_failure(conn, keys: list[str]) -> None:
-    conn.execute("INSERT INTO login_failures (key) SELECT unnest(%(keys)s::text[])", {"keys": keys})
-    # Keep the table small: old failures no longer count for anything.
-    conn.execute("DELETE FROM login_failures WHERE failed_at < now() - interval '1 day'")
+def recent_attempts(conn, key: str, window: dt.timedelta) -> list[dt.datetime]:
+    """When each attempt under `key` within `window` was made, newest first."""
+    rows = conn.execute("""
+        SELECT made_at FROM throttle_attempts
+        WHERE key = %(key)s AND made_at > now() - %(window)s
+        ORDER BY made_at DESC""", {"key": key, "window": window}).fetchall()
+    return [r[0] for r in rows]
 
 
-def clear_failures(conn, keys: list[str]) -> None:
-    conn.execute("DELETE FROM login_failures WHERE key = ANY(%(keys)s)", {"keys": keys})
+def record_attempts(conn, keys: list[str]) -> list[int]:
+    ids = [r[0] for r in conn.execute(
+        "INSERT INTO throttle_attempts (key) SELECT unnest(%(keys)s::text[]) RETURNING id", {"keys": keys})]
+    # Keep the table small: old attempts no longer count for anything.
+    conn.execute("DELETE FROM throttle_attempts WHERE made_at < now() - interval '1 day'")
+    return ids
+
+
+def delete_attempts(conn, ids: list[int], key: str) -> None:
+    """These attempts, and every earlier one under `key`."""
+    conn.execute("DELETE FROM throttle_attempts WHERE id = ANY(%(ids)s) OR key = %(key)s", {"ids": ids, "key": key})
