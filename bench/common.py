@@ -8,14 +8,12 @@ from __future__ import annotations
 import datetime as dt
 import os
 import platform
-import re
 import resource
 import statistics
 import sys
 from importlib.metadata import version
 from pathlib import Path
 
-import httpx
 import psycopg
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -23,9 +21,9 @@ sys.path.insert(0, str(ROOT))
 
 from tests.support.database import TestDatabases  # noqa: E402  (the same harness as the tests)
 from tests.support.live_server import LiveServer  # noqa: E402
+from tests.support.live_socket import PASSWORD, sign_up_cookies as sign_up  # noqa: E402
 
 PERFORMANCE_LOG = ROOT / "docs" / "performance.md"
-PASSWORD = "correct horse battery"
 
 
 def raise_open_files_limit() -> int:
@@ -77,17 +75,6 @@ def record(title: str, text: str) -> None:
                                    "the newest are at the end. See the summary at the top.\n\n")
     with PERFORMANCE_LOG.open("a") as f:
         f.write("\n" + block)
-
-
-def sign_up(base_url: str, email: str) -> dict[str, str]:
-    """Sign up through the real form; returns the session cookies."""
-    with httpx.Client(base_url=base_url) as client:
-        page = client.get("/signup").text
-        token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page).group(1)
-        response = client.post("/signup", data={"csrf_token": token, "email": email,
-                                                 "password": PASSWORD, "confirm": PASSWORD})
-        assert response.status_code == 302, response.text[:500]
-        return dict(client.cookies)
 
 
 def user_id(database_url: str, email: str) -> int:

@@ -3,7 +3,10 @@ from __future__ import annotations
 
 import re
 
+import psycopg
 from playwright.sync_api import Page, expect
+
+PASSWORD = "correct horse battery"
 
 
 class SignupPage:
@@ -95,3 +98,63 @@ class ProcessingPage:
 
     def model_row(self, name: str):
         return self.page.locator("#progress tbody tr", has_text=name)
+
+
+class ReportPage:
+    """The report, as anyone with its link sees it."""
+
+    def __init__(self, page: Page):
+        self.page = page
+
+    def open(self, base_url: str, token: str) -> "ReportPage":
+        self.page.goto(f"{base_url}/r/{token}")
+        expect(self.page.get_by_role("heading", level=1)).to_be_visible()
+        return self
+
+    def recommendation(self, model_name: str):
+        return self.page.get_by_role("heading", name=f"Use {model_name}")
+
+    def ranking(self):
+        return self.page.get_by_role("table", name="Models ranked")
+
+    def ranked_models(self) -> list[str]:
+        """Model names down the ranking table (its row headers), without the best-value stars."""
+        names = self.ranking().locator("tbody").get_by_role("rowheader").all_inner_texts()
+        return [name.split(" ★")[0].strip() for name in names]
+
+    def sort_by(self, column: str) -> None:
+        self.ranking().get_by_role("link", name=column, exact=True).click()
+
+    def sorted_column(self):
+        """The ranking's column header the table is sorted by (aria-sort)."""
+        return self.ranking().locator("th[aria-sort]")
+
+    def documents_per_month(self):
+        return self.page.get_by_label("Documents per month")
+
+    def monthly_cost_row(self, model_name: str):
+        return self.page.locator("#calculator-results").get_by_role("row", name=model_name)
+
+    def runs(self):
+        return self.page.get_by_role("table", name="Runs")
+
+    def run_rows(self):
+        return self.runs().locator("tbody tr")
+
+
+# Steps many tests start with -----------------------------------------------------------------
+
+def sign_up(page, base_url, database_url, email="watcher@example.com") -> int:
+    SignupPage(page, base_url).open().sign_up(email, PASSWORD)
+    Dashboard(page).expect_loaded()
+    with psycopg.connect(database_url) as conn:
+        return conn.execute("SELECT id FROM users WHERE email = %s", (email,)).fetchone()[0]
+
+
+def open_processing(page, base_url, report_id) -> ProcessingPage:
+    page.goto(f"{base_url}/benchmarks/{report_id}/processing")
+    processing = ProcessingPage(page).expect_loaded()
+    expect(processing.pill()).to_have_text("Live")
+    # A marker that a full page load would wipe: proves the updates arrive without a reload.
+    page.evaluate("window.__sameDocument = true")
+    return processing

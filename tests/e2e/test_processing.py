@@ -5,28 +5,11 @@ import time
 import psycopg
 from playwright.sync_api import expect
 
-from tests.e2e.pages import Dashboard, LoginPage, ProcessingPage, SignupPage
+from tests.e2e.pages import PASSWORD, LoginPage, ProcessingPage, open_processing, sign_up
 from tests.support.benchmarks import create_benchmark, create_user, finish_runs, report_status, wait_for
 from tests.support.fake_openai import FakeOpenAI, Response
 
-PASSWORD = "correct horse battery"
 MODEL_NAMES = ["GPT-5 Nano", "Gemini 2.5 Flash", "Claude Sonnet 4.5"]  # tests.support.benchmarks.MODELS
-
-
-def sign_up(page, base_url, database_url, email="watcher@example.com") -> int:
-    SignupPage(page, base_url).open().sign_up(email, PASSWORD)
-    Dashboard(page).expect_loaded()
-    with psycopg.connect(database_url) as conn:
-        return conn.execute("SELECT id FROM users WHERE email = %s", (email,)).fetchone()[0]
-
-
-def open_processing(page, base_url, report_id) -> ProcessingPage:
-    page.goto(f"{base_url}/benchmarks/{report_id}/processing")
-    processing = ProcessingPage(page).expect_loaded()
-    expect(processing.pill()).to_have_text("Live")
-    # A marker that a full page load would wipe: proves the updates arrive without a reload.
-    page.evaluate("window.__sameDocument = true")
-    return processing
 
 
 def done_count(page) -> int:

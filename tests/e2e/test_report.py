@@ -8,8 +8,8 @@ import psycopg
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.pages import Dashboard, SignupPage
-from tests.integration.test_report_escaping import HOSTILE_MODEL, PAYLOAD, hostile_outcome
+from tests.e2e.pages import Dashboard, ReportPage, SignupPage
+from tests.support.hostile import HOSTILE_MODEL, PAYLOAD, hostile_outcome
 from tests.support.reports import MODELS, make_report, share_token, user_id
 
 EMAIL, PASSWORD = "report.reader@example.com", "correct horse battery"
@@ -23,36 +23,32 @@ def owner(page, live_server, database_url):
     return user_id(database_url, EMAIL)
 
 
-def ranking_models(page):
-    return [name.split(" ★")[0].strip() for name in page.locator("table.ranking tbody th").all_inner_texts()]
-
-
 def test_sort_calculate_and_download_the_csv(page, live_server, database_url, owner, tmp_path):
     report_id = make_report(database_url, owner)
     token = share_token(database_url, report_id)
     violations = []  # the page works under the Content-Security-Policy (no inline script or style)
     page.on("console", lambda m: "Content Security Policy" in m.text and violations.append(m.text))
-    page.goto(f"{live_server.url}/r/{token}")
-    expect(page.get_by_role("heading", name="Use Claude Sonnet 4.5")).to_be_visible()
-    assert ranking_models(page) == [SONNET, NANO, FLASH]
+    report = ReportPage(page).open(live_server.url, token)
+    expect(report.recommendation(SONNET)).to_be_visible()
+    assert report.ranked_models() == [SONNET, NANO, FLASH]
 
     # Sort by cost: htmx swaps the table and the address keeps the state
-    page.get_by_role("link", name="Cost per run").click()
-    expect(page.locator("table.ranking th[aria-sort='ascending']")).to_contain_text("Cost per run")
-    assert ranking_models(page) == [NANO, FLASH, SONNET]
+    report.sort_by("Cost per run")
+    expect(report.sorted_column()).to_have_attribute("aria-sort", "ascending")
+    expect(report.sorted_column()).to_contain_text("Cost per run")
+    assert report.ranked_models() == [NANO, FLASH, SONNET]
     expect(page).to_have_url(re.compile(r"sort=cost&dir=asc"))
-    page.get_by_role("link", name="Cost per run").click()  # again: the other way
-    expect(page.locator("table.ranking th[aria-sort='descending']")).to_contain_text("Cost per run")
-    assert ranking_models(page) == [SONNET, FLASH, NANO]
+    report.sort_by("Cost per run")  # again: the other way
+    expect(report.sorted_column()).to_have_attribute("aria-sort", "descending")
+    assert report.ranked_models() == [SONNET, FLASH, NANO]
 
     # The calculator follows the typing
-    page.get_by_label("Documents per month").fill("25000")
-    results = page.locator("#calculator-results")
-    expect(results).to_contain_text("Monthly cost for 25,000 documents")
-    expect(results.get_by_role("row", name=SONNET)).to_contain_text("$262.50")
-    expect(results.get_by_role("row", name=NANO)).to_contain_text("$10.00")
-    page.get_by_label("Documents per month").fill("0")  # the browser refuses it before asking
-    assert page.get_by_label("Documents per month").evaluate("el => el.validity.rangeUnderflow")
+    report.documents_per_month().fill("25000")
+    expect(page.get_by_text("Monthly cost for 25,000 documents")).to_be_visible()
+    expect(report.monthly_cost_row(SONNET)).to_contain_text("$262.50")
+    expect(report.monthly_cost_row(NANO)).to_contain_text("$10.00")
+    report.documents_per_month().fill("0")  # the browser refuses it before asking
+    assert report.documents_per_month().evaluate("el => el.validity.rangeUnderflow")
 
     # The CSV, as downloaded, against the database
     with page.expect_download() as info:
@@ -75,11 +71,11 @@ def test_sort_calculate_and_download_the_csv(page, live_server, database_url, ow
 
 def test_runs_filter_and_image_tabs_work_in_place(page, live_server, database_url, owner):
     token = share_token(database_url, make_report(database_url, owner))
-    page.goto(f"{live_server.url}/r/{token}")
+    report = ReportPage(page).open(live_server.url, token)
     page.get_by_label("Status").select_option("failed")
-    expect(page.locator("#runs")).to_contain_text("1 run match")
-    expect(page.locator("table.runs tbody tr")).to_have_count(1)
-    expect(page.locator("table.runs tbody tr")).to_contain_text("Upstream error 502")
+    expect(page.get_by_text("1 run match")).to_be_visible()
+    expect(report.run_rows()).to_have_count(1)
+    expect(report.run_rows()).to_contain_text("Upstream error 502")
     page.get_by_role("link", name="2. receipt-1.png").click()
     expect(page.get_by_text("Image 2 of 2: receipt-1.png")).to_be_visible()
     image = page.get_by_role("img", name="Image 2 of 2: receipt-1.png")
@@ -120,8 +116,9 @@ def test_markup_from_models_and_users_never_runs(page, live_server, database_url
     page.goto(f"{live_server.url}/r/{share_token(database_url, report_id)}")
     expect(page.get_by_role("heading", level=1)).to_contain_text(f"Receipts {PAYLOAD}")
     expect(page.locator("svg text", has_text=HOSTILE_MODEL).first).to_be_attached()
-    page.get_by_role("link", name="Model", exact=True).click()  # an htmx swap renders it all again
-    expect(page.locator("table.ranking th[aria-sort]")).to_contain_text("Model")
+    report = ReportPage(page)
+    report.sort_by("Model")  # an htmx swap renders it all again
+    expect(report.sorted_column()).to_contain_text("Model")
     page.goto(f"{live_server.url}/dashboard")
     expect(page.get_by_role("link", name=f"Receipts {PAYLOAD}", exact=True)).to_be_visible()
     assert dialogs == [] and errors == [] and violations == []

@@ -70,8 +70,8 @@ def test_any_message_from_the_client_closes_it_with_1003_and_harms_nobody_else(l
     rude = connect(live_server.url, report_id, session)
     first_message(rude)
     rude.send_binary(message) if isinstance(message, bytes) else rude.send(message)
-    messages, code = read_until_close(rude)
-    assert messages == [] and code == 1003
+    _, code = read_until_close(rude)  # a snapshot already on its way may come first
+    assert code == 1003
     assert httpx.get(live_server.url + "/healthz").status_code == 200
     finish_runs(database_url, report_id, 1)  # the bystander still gets what follows
     wait_for(lambda: 'class="done-count">1<' in first_message(bystander), message="the bystander's update")

@@ -10,15 +10,21 @@ import websocket
 PASSWORD = "correct horse battery"
 
 
-def sign_up(base_url: str, email: str) -> str:
-    """Sign up through the real form; returns the session cookie value."""
+def sign_up_cookies(base_url: str, email: str) -> dict[str, str]:
+    """Sign up through the real form over HTTP; returns the session's cookies. (Tests and the
+    bench scripts all sign up this way.)"""
     with httpx.Client(base_url=base_url) as client:
         page = client.get("/signup").text
         token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page).group(1)
         response = client.post("/signup", data={"csrf_token": token, "email": email,
                                                  "password": PASSWORD, "confirm": PASSWORD})
-        assert response.status_code == 302
-        return client.cookies["vb_session"]
+        assert response.status_code == 302, response.text[:500]
+        return dict(client.cookies)
+
+
+def sign_up(base_url: str, email: str) -> str:
+    """Sign up through the real form; returns the session cookie value."""
+    return sign_up_cookies(base_url, email)["vb_session"]
 
 
 def connect(base_url: str, report_id: int, session: str | None = None, origin: str | None = None):

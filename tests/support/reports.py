@@ -9,6 +9,7 @@ import psycopg
 from psycopg.types.json import Jsonb
 
 from tests.support.benchmarks import EXPECTED, create_benchmark
+from webapp.reports.queries import RunRow
 
 MODELS = ["openai/gpt-5-nano", "google/gemini-2.5-flash", "anthropic/claude-sonnet-4.5"]
 
@@ -76,3 +77,11 @@ def share_token(url: str, report_id: int) -> str:
 def user_id(url: str, email: str = "ada@example.com") -> int:
     with psycopg.connect(url) as conn:
         return conn.execute("SELECT id FROM users WHERE email = %s", (email,)).fetchone()[0]
+
+
+def run(model="a", image=1, sample=0, status="complete", accuracy=None, exact=None, latency=None, cost=None):
+    """One run as the report reads it, for tests of the report's numbers without a database."""
+    return RunRow(id=hash((model, image, sample)) % 10_000, model_id=model, image_id=image, image_position=image - 1,
+                  sample_index=sample, status=status, latency_ms=latency, input_tokens=None, output_tokens=None,
+                  cost_usd=Decimal(cost) if cost is not None else None, exact=exact, field_accuracy=accuracy,
+                  correct_fields=None, total_fields=None, diffs=None, error=None)

@@ -8,7 +8,7 @@ from webapp.reports.exports import safe_cell
 from webapp.reports.patterns import error_patterns
 from webapp.reports.recommend import rank, recommend
 from webapp.reports.stats import ModelStats
-from tests.unit.test_report_stats import run
+from tests.support.reports import run
 
 
 def model(name, accuracy, cost, latency, exact=0.5, failed=0, complete=10):

@@ -3,16 +3,10 @@ from decimal import Decimal
 
 import pytest
 
-from webapp.reports.queries import RunRow
+from tests.support.reports import run
+
 from webapp.reports.stats import (best_values, median, percentile, pstdev, sort_stats, summarize,
                                   summarize_model, totals)
-
-
-def run(model="a", image=1, sample=0, status="complete", accuracy=None, exact=None, latency=None, cost=None):
-    return RunRow(id=hash((model, image, sample)) % 10_000, model_id=model, image_id=image, image_position=image - 1,
-                  sample_index=sample, status=status, latency_ms=latency, input_tokens=None, output_tokens=None,
-                  cost_usd=Decimal(cost) if cost is not None else None, exact=exact, field_accuracy=accuracy,
-                  correct_fields=None, total_fields=None, diffs=None, error=None)
 
 
 # Model "a": image 1 has a failed sample, image 2 a skipped one.
