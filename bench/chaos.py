@@ -26,12 +26,10 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-import httpx
 import psycopg
 from playwright.sync_api import sync_playwright
 
-from bench.common import (LiveServer, TestDatabases, environment_line, raise_open_files_limit, sign_up, table,
-                          user_id)
+from bench.common import LiveServer, TestDatabases, environment_line, raise_open_files_limit, sign_up, table, user_id
 from tests.conftest import CHROMIUM_FLAGS
 from tests.support.benchmarks import create_benchmark
 from tests.support.database import unix_socket_path, via_tcp

@@ -19,16 +19,13 @@ import psycopg
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.support.database import TestDatabases  # noqa: E402  (the same harness as the tests)
-from tests.support.live_server import LiveServer  # noqa: E402
-from tests.support.live_socket import PASSWORD, sign_up_cookies as sign_up  # noqa: E402
 
 PERFORMANCE_LOG = ROOT / "docs" / "performance.md"
 
 
 def raise_open_files_limit() -> int:
     """Thousands of sockets need thousands of file descriptors, in this process and the server."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     wanted = hard if hard != resource.RLIM_INFINITY else 65536
     resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
     return wanted

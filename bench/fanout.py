@@ -24,8 +24,17 @@ import httpx
 import psutil
 import psycopg
 
-from bench.common import (LiveServer, TestDatabases, fmt, percentile, raise_open_files_limit, record,
-                          sign_up, table, user_id)
+from bench.common import (
+    LiveServer,
+    TestDatabases,
+    fmt,
+    percentile,
+    raise_open_files_limit,
+    record,
+    sign_up,
+    table,
+    user_id,
+)
 from tests.support.benchmarks import create_benchmark
 
 DONE = re.compile(rb'class="done-count">(\d+)<')

@@ -18,11 +18,10 @@ from pathlib import Path
 import httpx
 import psycopg
 
-from bench.common import (LiveServer, TestDatabases, fmt, median, percentile, record, sign_up, table,
-                          user_id)
+from bench.common import LiveServer, TestDatabases, fmt, median, percentile, record, sign_up, table, user_id
+from tests.support.benchmarks import create_benchmark
 from webapp.benchmarks.queries import PROGRESS_SQL
 from webapp.catalog import load_catalog
-from tests.support.benchmarks import create_benchmark
 
 REQUESTS = 200
 

@@ -8,9 +8,10 @@ by the CHECK constraints in migrations/0002_core.sql.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 from enum import StrEnum
 from itertools import permutations
-from typing import Any, Mapping, Protocol
+from typing import Any, Protocol
 
 from flask import Response
 

@@ -35,7 +35,7 @@ def init_app(app) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(e: HTTPException):
-        title, message = MESSAGES.get(e.code, (e.name, e.description or ""))
+        title, message = MESSAGES.get(e.code or 500, (e.name, e.description or ""))
         return _page(e.code or 500, title, message)
 
     for exc in db.DatabaseUnavailable:

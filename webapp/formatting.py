@@ -1,7 +1,7 @@
 """Jinja filters that format numbers, money, times and durations the same way everywhere."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 
 
@@ -21,7 +21,7 @@ def percent(value, places: int = 0) -> str:
 def duration(seconds) -> str:
     if seconds is None:
         return "—"
-    seconds = int(round(float(seconds)))
+    seconds = round(float(seconds))
     if seconds < 60:
         return f"{seconds} s"
     minutes, seconds = divmod(seconds, 60)
@@ -41,7 +41,7 @@ def milliseconds(value) -> str:
 def when(value: datetime | None) -> str:
     if value is None:
         return "—"
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def register_filters(app) -> None:

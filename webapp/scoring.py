@@ -30,7 +30,6 @@ DIFFERENT_TYPE = "different type"     # e.g. "1" vs 1, or a number vs an object
 NOT_JSON = "not valid JSON"
 
 _ABSENT = object()  # internal: path not present on one side
-_CONTAINERS = (dict, list, tuple)
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 # Plain decimal notation only: float() would also accept "nan", "inf", "1_000" and
 # non-ASCII digits, none of which a user means as a number.
@@ -56,7 +55,7 @@ class Comparison:
     diffs: list[FieldDiff] = field(default_factory=list)
 
 
-def flatten(value) -> dict[str, object]:
+def flatten(value: object) -> dict[str, object]:
     """Map every leaf path to its value, in document order.
 
     Non-empty objects and arrays are descended into; scalars and *nested* empty
@@ -64,20 +63,20 @@ def flatten(value) -> dict[str, object]:
     A top-level empty container has no leaves; a top-level scalar is the leaf "$".
     Iterative, so deeply nested input cannot exhaust the Python stack.
     """
-    if not isinstance(value, _CONTAINERS):
+    if not isinstance(value, (dict, list, tuple)):
         return {ROOT: value}
     leaves: dict[str, object] = {}
     stack = list(reversed(_children("", value)))
     while stack:
         path, node = stack.pop()
-        if isinstance(node, _CONTAINERS) and node:
+        if isinstance(node, (dict, list, tuple)) and node:
             stack.extend(reversed(_children(path, node)))
         else:
             leaves[path] = node
     return leaves
 
 
-def _children(path: str, node) -> list[tuple[str, object]]:
+def _children(path: str, node: dict[object, object] | list[object] | tuple[object, ...]) -> list[tuple[str, object]]:
     if isinstance(node, dict):
         return [(_key_path(path, str(key)), child) for key, child in node.items()]
     return [(f"{path}[{index}]", child) for index, child in enumerate(node)]
@@ -90,7 +89,7 @@ def _key_path(parent: str, key: str) -> str:
     return f"{parent}[{json.dumps(key, ensure_ascii=False)}]"
 
 
-def compare(expected: dict, actual, mode: str = STRICT) -> Comparison:
+def compare(expected: dict[str, object], actual: object, mode: str = STRICT) -> Comparison:
     """Compare `expected` (a parsed JSON object) with a model's `actual` output.
 
     `actual` may be a parsed dict, raw text (a str, parsed here with json.loads), or
@@ -109,12 +108,11 @@ def compare(expected: dict, actual, mode: str = STRICT) -> Comparison:
 
     actual_leaves = flatten(actual)
     paths = list(expected_leaves) + [p for p in actual_leaves if p not in expected_leaves]
-    diffs = []
+    diffs: list[FieldDiff] = []
     for path in paths:
-        diff = _leaf_diff(path, expected_leaves.get(path, _ABSENT),
-                          actual_leaves.get(path, _ABSENT), mode)
-        if diff is not None:
-            diffs.append(diff)
+        leaf = _leaf_diff(path, expected_leaves.get(path, _ABSENT), actual_leaves.get(path, _ABSENT), mode)
+        if leaf is not None:
+            diffs.append(leaf)
     total = len(paths)
     correct = total - len(diffs)
     # A one-sided path is always a diff, so "no diffs" also means "no one-sided paths"
@@ -123,7 +121,7 @@ def compare(expected: dict, actual, mode: str = STRICT) -> Comparison:
                       total_fields=total, correct_fields=correct, diffs=diffs)
 
 
-def _as_object(actual) -> tuple[object, str | None]:
+def _as_object(actual: object) -> tuple[object, str | None]:
     """Return (value, None) for a usable object, else (what to show, why it is unusable)."""
     if actual is None or actual is INVALID:
         return None, NOT_JSON
@@ -138,7 +136,7 @@ def _as_object(actual) -> tuple[object, str | None]:
     return actual, None
 
 
-def _leaf_diff(path: str, expected, actual, mode: str) -> FieldDiff | None:
+def _leaf_diff(path: str, expected: object, actual: object, mode: str) -> FieldDiff | None:
     if expected is _ABSENT or actual is _ABSENT:
         present = actual if expected is _ABSENT else expected
         if mode == RELAXED and present is None:
@@ -152,22 +150,22 @@ def _leaf_diff(path: str, expected, actual, mode: str) -> FieldDiff | None:
     return FieldDiff(path, expected, actual, DIFFERENT_VALUE if same_type else DIFFERENT_TYPE)
 
 
-def _equal(a, b, mode: str) -> bool:
-    type_a, type_b = _json_type(a), _json_type(b)
-    if type_a == type_b == "string":
+def _equal(a: object, b: object, mode: str) -> bool:
+    if isinstance(a, str) and isinstance(b, str):
         return _clean(a, mode) == _clean(b, mode)
+    type_a, type_b = _json_type(a), _json_type(b)
     if type_a == type_b == "number":
-        return a == b or (a != a and b != b)  # NaN equals NaN, so any value equals itself
+        return bool(a == b or (a != a and b != b))  # NaN equals NaN, so any value equals itself
     if mode == RELAXED and {type_a, type_b} == {"string", "number"}:
-        text, number = (a, b) if type_a == "string" else (b, a)
-        return _numeric_text_equals(text, number)
+        text, number = (a, b) if isinstance(a, str) else (b, a)
+        return isinstance(text, str) and isinstance(number, (int, float)) and _numeric_text_equals(text, number)
     if type_a != type_b:
         return False
     # Container leaves are always empty, so same type means equal.
     return type_a in ("object", "array") or a == b
 
 
-def _json_type(value) -> str:
+def _json_type(value: object) -> str:
     # bool first: it is a subclass of int, but True is not the number 1.
     if value is None:
         return "null"
@@ -188,7 +186,7 @@ def _clean(text: str, mode: str) -> str:
     return " ".join(text.split()) if mode == RELAXED else text.strip()
 
 
-def _numeric_text_equals(text: str, number) -> bool:
+def _numeric_text_equals(text: str, number: int | float) -> bool:
     """Relaxed number-vs-string: "8.00" == 8 and "0.1" == 0.1, compared exactly via Decimal.
 
     Floats go through repr() (the shortest round-tripping form), so "0.1" matches the
@@ -197,5 +195,5 @@ def _numeric_text_equals(text: str, number) -> bool:
     text = text.strip()
     if not _NUMERIC.match(text):
         return False
-    value = Decimal(repr(number)) if isinstance(number, float) else number
+    value = Decimal(repr(number)) if isinstance(number, float) else Decimal(number)
     return Decimal(text) == value

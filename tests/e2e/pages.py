@@ -13,7 +13,7 @@ class SignupPage:
     def __init__(self, page: Page, base_url: str):
         self.page, self.base_url = page, base_url
 
-    def open(self) -> "SignupPage":
+    def open(self) -> SignupPage:
         self.page.goto(self.base_url + "/signup")
         expect(self.page.get_by_role("heading", name="Create your account")).to_be_visible()
         return self
@@ -29,7 +29,7 @@ class LoginPage:
     def __init__(self, page: Page, base_url: str):
         self.page, self.base_url = page, base_url
 
-    def open(self, next: str | None = None) -> "LoginPage":
+    def open(self, next: str | None = None) -> LoginPage:
         self.page.goto(self.base_url + "/login" + (f"?next={next}" if next else ""))
         expect(self.page.get_by_role("heading", name="Log in")).to_be_visible()
         return self
@@ -44,7 +44,7 @@ class Dashboard:
     def __init__(self, page: Page):
         self.page = page
 
-    def expect_loaded(self) -> "Dashboard":
+    def expect_loaded(self) -> Dashboard:
         expect(self.page.get_by_role("heading", name="Your benchmarks", level=1)).to_be_visible()
         return self
 
@@ -57,7 +57,7 @@ class NewBenchmarkPage:
     def __init__(self, page: Page, base_url: str):
         self.page, self.base_url = page, base_url
 
-    def open(self) -> "NewBenchmarkPage":
+    def open(self) -> NewBenchmarkPage:
         self.page.goto(self.base_url + "/benchmarks/new")
         expect(self.page.get_by_role("heading", name="New benchmark", level=1)).to_be_visible()
         return self
@@ -85,7 +85,7 @@ class ProcessingPage:
     def __init__(self, page: Page):
         self.page = page
 
-    def expect_loaded(self) -> "ProcessingPage":
+    def expect_loaded(self) -> ProcessingPage:
         expect(self.page).to_have_url(re.compile(r"/benchmarks/\d+/processing$"))
         self.report_id = int(re.search(r"/benchmarks/(\d+)/processing", self.page.url).group(1))
         return self
@@ -106,7 +106,7 @@ class ReportPage:
     def __init__(self, page: Page):
         self.page = page
 
-    def open(self, base_url: str, token: str) -> "ReportPage":
+    def open(self, base_url: str, token: str) -> ReportPage:
         self.page.goto(f"{base_url}/r/{token}")
         expect(self.page.get_by_role("heading", level=1)).to_be_visible()
         return self

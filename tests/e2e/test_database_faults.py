@@ -7,7 +7,7 @@ import psycopg
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.pages import open_processing, sign_up, ProcessingPage
+from tests.e2e.pages import open_processing, sign_up
 from tests.support.benchmarks import create_benchmark, done_runs, finish_runs, report_status, run_counts, wait_for
 from tests.support.database import OwnPostgres, unix_socket_path, via_tcp
 from tests.support.live_server import LiveServer

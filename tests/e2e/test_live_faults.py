@@ -8,7 +8,7 @@ import psycopg
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.pages import open_processing, sign_up, Dashboard, ProcessingPage
+from tests.e2e.pages import Dashboard, ProcessingPage, open_processing, sign_up
 from tests.support.benchmarks import create_benchmark, done_runs, finish_runs, wait_for
 from tests.support.database import unix_socket_path, via_tcp
 from tests.support.live_server import LiveServer
@@ -55,7 +55,7 @@ def test_listener_path_blackholed_for_30_s_is_reported_then_caught_up(page, serv
     cut = time.monotonic()
     finish_runs(database_url, report_id, 2)  # the listener never hears of these
     wait_for(lambda: healthz(server)[0] == 503, timeout=15, message="/healthz to report the dead listener")
-    status, body = healthz(server)
+    _, body = healthz(server)
     assert body["listener"] == "down" and body["database"] == "up"
     while time.monotonic() - cut < 30:
         finish_runs(database_url, report_id, 1)

@@ -1,6 +1,7 @@
 """The live processing page in Chromium, through the real server, websocket and worker."""
 import re
 import time
+from itertools import pairwise
 
 import psycopg
 from playwright.sync_api import expect
@@ -77,7 +78,7 @@ def test_pill_reconnects_after_a_server_restart_and_catches_up(page, live_server
     assert page.evaluate("window.__sameDocument") is True
     assert page.evaluate("window.__closeCodes")[0] == 1012  # the server said "restarting"
     attempts = page.evaluate("window.__attempts")
-    gaps = [(b - a) / 1000 for a, b in zip(attempts, attempts[1:])]
+    gaps = [(b - a) / 1000 for a, b in pairwise(attempts)]
     assert len(gaps) >= 3 and max(gaps) <= 5.5, f"retries are at most ~5 s apart: {gaps}"
 
 

@@ -5,8 +5,8 @@ import json
 import psycopg
 import pytest
 
-from tests.support.new_benchmark import draft_image_ids, new_page, start, upload
 from tests.support.images import png
+from tests.support.new_benchmark import draft_image_ids, new_page, start, upload
 
 TEN_MB = 10 * 1024 * 1024
 RTL_EMOJI = "\u202eReçu \u05e7\u05d1\u05dc\u05d4 🧾✨ \u200fمتجر"

@@ -8,6 +8,7 @@ from tests.support.forms import csrf_token
 from tests.support.images import decompression_bomb, png, truncated_png
 from tests.support.new_benchmark import EXPECTED, PROMPT, draft_image_ids, fields, new_page, press, start, upload
 
+
 def test_form_shows_catalog_by_tier_with_prices_date_and_simulated_notice(client, logged_in):
     html = new_page(client)
     for tier in ("Free", "Budget", "Mid-range", "Premium", "Ultra"):

@@ -3,7 +3,7 @@ import httpx
 import psycopg
 import pytest
 
-from tests.support.benchmarks import create_benchmark, create_user, finish_runs, report_status, wait_for
+from tests.support.benchmarks import create_benchmark, finish_runs, report_status, wait_for
 from tests.support.live_socket import connect, read_until_close, sign_up
 
 
@@ -20,7 +20,7 @@ def watcher(live_server, database_url):
 
 
 def first_message(ws) -> str:
-    opcode, data = ws.recv_data()
+    _, data = ws.recv_data()
     return data.decode()
 
 

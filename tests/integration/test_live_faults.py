@@ -121,7 +121,7 @@ def test_slow_viewers_get_whole_frames_then_1013_and_never_slow_the_healthy_ones
     again = viewer(slow_server, session, report_id).connect()
     again.read(2, until_close=False)
     assert again.errors == [] and again.last_done() == 80
-    for v in healthy + [again]:
+    for v in [*healthy, again]:
         v.close()
     proxy.stop()
 

@@ -1,5 +1,4 @@
 """The OpenAI-compatible provider against a real local HTTP server speaking the API."""
-import asyncio
 import base64
 import email.utils
 import socket
@@ -9,7 +8,6 @@ from decimal import Decimal
 import pytest
 
 from tests.support.aio import run_async
-
 from tests.support.fake_openai import FakeOpenAI, Response, completion
 from webapp.engine.providers import CallRequest, OpenAICompatibleProvider, ProviderError, RateLimited
 

@@ -7,6 +7,7 @@ import pytest
 from tests.support.hostile import ESCAPED, HOSTILE_MODEL, PAYLOAD, RAW_MARKERS, hostile_outcome
 from tests.support.reports import MODELS, make_report, share_token, user_id
 
+
 @pytest.fixture
 def hostile(logged_in, database_url):
     report_id = make_report(database_url, user_id(database_url), models=[MODELS[0], HOSTILE_MODEL],

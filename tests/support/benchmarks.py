@@ -8,8 +8,8 @@ from decimal import Decimal
 import psycopg
 
 from tests.support.images import png
-from webapp.auth.passwords import hash_password
 from webapp.auth import queries as auth_queries
+from webapp.auth.passwords import hash_password
 from webapp.benchmarks import queries
 from webapp.benchmarks.spec import Spec
 from webapp.benchmarks.uploads import check_image

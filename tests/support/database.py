@@ -21,7 +21,7 @@ class TestDatabases:
         self.root = Path(tempfile.mkdtemp(prefix="vbt-"))
         self.server = EmbeddedPostgres(self.root / "pg", fast_unsafe=True)
 
-    def start(self) -> "TestDatabases":
+    def start(self) -> TestDatabases:
         self.server.start()
         with psycopg.connect(self.server.uri, autocommit=True) as conn:
             conn.execute(f"CREATE DATABASE {TEMPLATE}")
@@ -53,7 +53,7 @@ class OwnPostgres:
         self.server = EmbeddedPostgres(self.root / "pg", fast_unsafe=True)
         self.app_url = ""
 
-    def __enter__(self) -> "OwnPostgres":
+    def __enter__(self) -> OwnPostgres:
         self.server.start()
         with psycopg.connect(self.server.uri, autocommit=True) as conn:
             conn.execute("CREATE DATABASE app")

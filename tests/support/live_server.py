@@ -38,10 +38,10 @@ class LiveServer:
         self.log = data_dir / "server.log"
 
     def _spawn(self, args: list[str], env: dict | None = None) -> subprocess.Popen:
-        out = open(self.log, "ab")
-        return subprocess.Popen(args, env=env or self.env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+        with open(self.log, "ab") as out:  # the child keeps its own copy of the file
+            return subprocess.Popen(args, env=env or self.env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
 
-    def start(self) -> "LiveServer":
+    def start(self) -> LiveServer:
         self.web = self._spawn([sys.executable, "-m", "gunicorn", "-c", "python:webapp.gunicorn_conf",
                                 "webapp:create_app()"])
         self.wait_ready()

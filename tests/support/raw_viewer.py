@@ -8,6 +8,7 @@ and how the server closed. It can also send messages, to play a rude client.
 from __future__ import annotations
 
 import base64
+import contextlib
 import os
 import re
 import socket
@@ -39,7 +40,7 @@ class RawViewer:
     close_code: int | None = None
     eof: bool = False  # the server hung up (after a close frame, or without one)
 
-    def connect(self, port: int | None = None) -> "RawViewer":
+    def connect(self, port: int | None = None) -> RawViewer:
         """Opens the socket and does the handshake; `port` reaches the server through a proxy."""
         url = urlsplit(self.base_url)
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -71,7 +72,7 @@ class RawViewer:
             self.sock.settimeout(max(0.01, min(1.0, deadline - time.monotonic())))
             try:
                 data = self.sock.recv(chunk)
-            except socket.timeout:
+            except TimeoutError:
                 continue
             except OSError:
                 data = b""
@@ -150,10 +151,8 @@ class RawViewer:
         self.sock.sendall(header + mask + body)
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(OSError):
             self.sock.close()
-        except OSError:
-            pass
 
 
 def _split_frame(buffer: bytes):

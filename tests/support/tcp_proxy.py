@@ -17,6 +17,7 @@ Buffers on the proxy's sockets are kept small so that what it holds back stays h
 """
 from __future__ import annotations
 
+import contextlib
 import select
 import socket
 import struct
@@ -42,7 +43,7 @@ class TcpProxy:
         self.port = self._listener.getsockname()[1]
         self._thread = threading.Thread(target=self._accept, name="tcp-proxy", daemon=True)
 
-    def start(self) -> "TcpProxy":
+    def start(self) -> TcpProxy:
         self._thread.start()
         return self
 
@@ -128,11 +129,7 @@ class TcpProxy:
 
 def _abort(s: socket.socket) -> None:
     """Close with a RST (linger 0), not a FIN."""
-    try:
+    with contextlib.suppress(OSError):
         s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-    except OSError:
-        pass
-    try:
+    with contextlib.suppress(OSError):
         s.close()
-    except OSError:
-        pass

@@ -8,7 +8,7 @@ def test_a_report_nobody_watches_leaves_nothing_behind():
     try:
         for report_id in range(1, 201):
             viewers = [hub.subscribe(report_id) for _ in range(2)]
-            wait_for(lambda: all(v.next(0.1) for v in viewers), message="the first snapshot")
+            wait_for(lambda viewers=viewers: all(v.next(0.1) for v in viewers), message="the first snapshot")
             hub.mark_dirty(report_id)
             for v in viewers:
                 hub.unsubscribe(v)

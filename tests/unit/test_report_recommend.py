@@ -3,12 +3,12 @@ from decimal import Decimal
 
 import pytest
 
+from tests.support.reports import run
 from webapp.reports.email import parse_smtp_url
 from webapp.reports.exports import safe_cell
 from webapp.reports.patterns import error_patterns
 from webapp.reports.recommend import rank, recommend
 from webapp.reports.stats import ModelStats
-from tests.support.reports import run
 
 
 def model(name, accuracy, cost, latency, exact=0.5, failed=0, complete=10):

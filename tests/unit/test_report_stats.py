@@ -4,10 +4,7 @@ from decimal import Decimal
 import pytest
 
 from tests.support.reports import run
-
-from webapp.reports.stats import (best_values, median, percentile, pstdev, sort_stats, summarize,
-                                  summarize_model, totals)
-
+from webapp.reports.stats import best_values, median, percentile, pstdev, sort_stats, summarize, summarize_model, totals
 
 # Model "a": image 1 has a failed sample, image 2 a skipped one.
 RUNS_A = [

@@ -1,5 +1,6 @@
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.support.images import decompression_bomb, image_bytes, png, truncated_png
 from webapp.benchmarks.expected_json import ExpectedJSONError, parse_expected
@@ -23,7 +24,7 @@ def test_refuses_non_images_whatever_their_name(data, message):
 
 
 def test_refuses_other_image_formats():
-    with pytest.raises(ImageRejected, match="GIF.*use JPEG, PNG or WebP"):
+    with pytest.raises(ImageRejected, match=r"GIF.*use JPEG, PNG or WebP"):
         check_image("a.gif", image_bytes("GIF"))
 
 

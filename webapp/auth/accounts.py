@@ -20,7 +20,7 @@ class Refused(Exception):
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 def sign_up(email: str, password: str, address: str | None) -> None:
@@ -46,7 +46,8 @@ def log_in(email: str, password: str, address: str | None) -> None:
     if refusal is not None:
         raise Refused(f"Too many failed attempts. Try again in {refusal.wait_text(_now())}.", 429)
     db.release()  # no connection is held while the password is checked
-    if not verify_password(user.password_hash if user else None, password):
+    verified = verify_password(user.password_hash if user else None, password)  # also without a user: same time
+    if user is None or not verified:
         raise Refused("That email and password do not match an account.")
     new_hash = hash_password(password) if needs_rehash(user.password_hash) else None
     conn = db.get()

@@ -11,7 +11,7 @@ bp = Blueprint("auth", __name__)
 
 
 def _next_url() -> str:
-    target = request.args.get("next") or request.form.get("next")
+    target = request.args.get("next") or request.form.get("next") or ""
     return target if is_local_path(target) else url_for("reports.dashboard")
 
 

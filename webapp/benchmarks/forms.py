@@ -11,8 +11,15 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from flask_wtf import FlaskForm
-from wtforms import (MultipleFileField, RadioField, SelectChoice, SelectField, SelectMultipleField,
-                     StringField, TextAreaField)
+from wtforms import (
+    MultipleFileField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 
 from ..domain import COMPARE_MODES, DEFAULT_PRIORITY_ORDER, PRIORITY_ORDERS, STRICT
 from .spec import PROMPT_MAX, TITLE_MAX, DraftForm

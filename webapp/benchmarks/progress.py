@@ -8,6 +8,7 @@ from datetime import datetime
 from ..catalog import Catalog
 from ..domain import ReportStatus
 from . import queries
+
 # Without JS, the processing page reloads itself this often (and its pill says so).
 NOSCRIPT_REFRESH_SECONDS = 4
 

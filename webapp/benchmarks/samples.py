@@ -21,8 +21,9 @@ PROMPT = ("Extract the merchant name, date, line items (name, quantity, price), 
 def _receipt(index: int) -> tuple[dict, bytes]:
     rng = random.Random(index)
     shop, address = SHOPS[index % len(SHOPS)]
-    items = [{"name": n, "quantity": rng.randint(1, 3), "price": float(p)} for n, p in rng.sample(ITEMS, 3)]
-    total = sum(Decimal(str(i["price"])) * i["quantity"] for i in items)
+    picked = [(n, rng.randint(1, 3), Decimal(p)) for n, p in rng.sample(ITEMS, 3)]
+    items = [{"name": n, "quantity": q, "price": float(p)} for n, q, p in picked]
+    total = sum((p * q for _, q, p in picked), Decimal(0))
     expected = {"merchant": {"name": shop, "address": address},
                 "date": f"2026-0{index + 3}-1{index + 2}", "items": items, "total": float(total),
                 "currency": "EUR" if index == 1 else "GBP"}

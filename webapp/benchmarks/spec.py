@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+
 from ..catalog import Catalog
 from ..domain import COMPARE_MODES, DEFAULT_PRIORITY_ORDER, PRIORITY_ORDERS, STRICT, priority_list
 from .expected_json import ExpectedJSONError, parse_expected
@@ -28,12 +29,12 @@ class DraftForm:
     models: list[str] = field(default_factory=list)
 
     @classmethod
-    def from_json(cls, data: dict) -> "DraftForm":
+    def from_json(cls, data: dict) -> DraftForm:
         known = {k: v for k, v in (data or {}).items() if k in cls.__dataclass_fields__}
         return cls(**known)
 
     @classmethod
-    def from_request(cls, form) -> "DraftForm":
+    def from_request(cls, form) -> DraftForm:
         return cls(
             title=form.get("title", "")[:TITLE_MAX * 2], prompt=form.get("prompt", "")[:PROMPT_MAX * 2],
             compare_mode=form.get("compare_mode", STRICT)[:20], samples=form.get("samples", "")[:20],
@@ -112,7 +113,7 @@ def validate(form: DraftForm, images: list, catalog: Catalog, hard_ceiling: Deci
         errors["budget"] = (f"The estimated cost ${estimate_total:.2f} is above the budget ceiling of "
                             f"${budget:.2f}. Choose fewer or cheaper models, fewer samples, or raise the "
                             f"ceiling (at most ${hard_ceiling:.2f}).")
-    if errors:
+    if errors or samples is None or budget is None:
         return None, errors
     return Spec(title=title, prompt=prompt, compare_mode=form.compare_mode, samples=samples,
                 priorities=priority_list(form.priorities), budget=budget,

@@ -1,18 +1,29 @@
 from decimal import Decimal
 
-from flask import (Blueprint, Response, abort, current_app, flash, make_response, redirect, render_template,
-                   request, url_for)
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
 
 from .. import db
 from ..catalog import presets
 from ..domain import SIMULATED, image_response, provider_for_new_benchmarks
 from . import queries
+from .drafts import save_posted_form
 from .estimate import estimate
-from .progress import load_progress
-from .drafts import save_posted_form, save_uploads
 from .forms import new_benchmark_form
-from .samples import PROMPT as SAMPLE_PROMPT, sample_receipts
+from .progress import load_progress
+from .samples import PROMPT as SAMPLE_PROMPT
+from .samples import sample_receipts
 from .spec import parse_samples, validate
 
 bp = Blueprint("benchmarks", __name__, url_prefix="/benchmarks")
@@ -102,7 +113,7 @@ def start():
     saved = _saved()
     draft, images = saved.draft, saved.images
     spec, errors = validate(draft, images, _catalog(), _hard_ceiling(), _estimate_for(draft, images).total)
-    if errors:
+    if spec is None:
         saved.form.attach_errors(errors)
         return _render_new(saved.form, draft, images, 400)
     provider = provider_for_new_benchmarks(current_app.config)
@@ -126,8 +137,8 @@ def use_samples():
     form, images = queries.load_draft(conn, current_user.id)
     for image in images:
         queries.remove_draft_image(conn, current_user.id, image.id)
-    for image, expected_text in sample_receipts():
-        queries.add_draft_image(conn, current_user.id, image, expected_text)
+    for sample, expected_text in sample_receipts():
+        queries.add_draft_image(conn, current_user.id, sample, expected_text)
     form.prompt = SAMPLE_PROMPT
     if not form.models:
         form.models = list(presets(_catalog())[0].model_ids)
@@ -162,6 +173,8 @@ def processing(report_id: int):
     if _owned_or_redirect(report_id) is None:
         return _not_found_redirect()
     p = load_progress(db.get(), report_id, _catalog())
+    if p is None:  # deleted meanwhile
+        return _not_found_redirect()
     if p.status.is_complete:
         return redirect(url_for("reports.show", token=p.share_token))
     response = make_response(render_template("benchmarks/processing.html", p=p))

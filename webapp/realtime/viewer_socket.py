@@ -14,6 +14,7 @@ someone reads it: a flood grows the process without bound. `adopt(ws)` fixes bot
 """
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import logging
 import select
@@ -22,8 +23,8 @@ import struct
 import termios
 import threading
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 from simple_websocket import ConnectionClosed
 from wsproto.events import CloseConnection, Message, Ping, Pong
@@ -55,10 +56,8 @@ class SocketWriter:
         self.timeout = timeout
         self.broken = False  # a write stopped in the middle: no frame may follow it
         self._lock = threading.Lock()
-        try:
+        with contextlib.suppress(OSError):
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 2 * QUEUE_LIMIT)
-        except OSError:
-            pass
 
     # what the library calls -----------------------------------------------------------------
     def send(self, data) -> int:

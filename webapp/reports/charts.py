@@ -6,8 +6,8 @@ that Jinja escapes every model name, in SVG as in HTML.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 from ..formatting import milliseconds, money, percent
 from .stats import ModelStats, percentile

@@ -79,6 +79,7 @@ def completion_message(notice: queries.CompletionNotice, base_url: str, sender: 
 
 def send(settings: SmtpSettings, message: EmailMessage) -> None:
     """Blocking: call it in a thread."""
+    client: smtplib.SMTP
     if settings.use_tls:
         client = smtplib.SMTP_SSL(settings.host, settings.port, timeout=SEND_TIMEOUT_SECONDS,
                                   context=ssl.create_default_context())

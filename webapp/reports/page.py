@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from ..domain import RunStatus
 from ..scoring import MISSING, NOT_JSON, ROOT
-from . import charts, queries
+from . import queries
 from .jsonview import Line, json_lines, pretty
 from .patterns import ErrorPattern, error_patterns
 from .recommend import Recommendation, rank, recommend

@@ -6,9 +6,9 @@ the best on the first priority are "as good" on it, and the next priority decide
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Sequence
 
 from ..domain import PRIORITIES
 from ..formatting import milliseconds, money, percent

@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Iterable, Sequence
 
 from ..domain import RunStatus
 
@@ -98,7 +98,7 @@ def spread_across_samples(runs) -> float | None:
         if run.status.scored:
             by_image[run.image_id].append(run_accuracy(run))
     deviations = [pstdev(values) for values in by_image.values() if len(values) >= 2]
-    return mean(deviations)
+    return mean([d for d in deviations if d is not None])
 
 
 def summarize_model(model_id: str, runs, name: str | None = None, tier: str | None = None) -> ModelStats:

@@ -4,9 +4,9 @@ that renders the same partial as the page, for htmx."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
-from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template,
-                   request, url_for)
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from .. import db
@@ -52,7 +52,7 @@ def _load(token: str):
 
 def _link(endpoint: str, token: str, anchor: str | None = None, **changes) -> str:
     """A URL keeping the page's current state, with some of it changed (None removes)."""
-    args = {k: v for k, v in request.args.items() if k in STATE and v != ""}
+    args: dict[str, Any] = {k: v for k, v in request.args.items() if k in STATE and v != ""}
     args.update(changes)
     args = {k: v for k, v in args.items() if v not in (None, "")}
     return url_for(endpoint, token=token, **args) + (f"#{anchor}" if anchor else "")

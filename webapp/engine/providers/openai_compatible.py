@@ -16,6 +16,7 @@ import time
 from decimal import Decimal, InvalidOperation
 
 import openai
+from openai.types.chat import ChatCompletionMessageParam
 
 from .base import CallRequest, CallResult, ProviderError, RateLimited
 
@@ -89,7 +90,7 @@ class OpenAICompatibleProvider:
         return message.replace(self._api_key, "[redacted]")  # in case the cut made a new match
 
 
-def _messages(req: CallRequest) -> list[dict]:
+def _messages(req: CallRequest) -> list[ChatCompletionMessageParam]:
     data = base64.b64encode(req.image_bytes).decode("ascii")
     return [{"role": "user", "content": [
         {"type": "text", "text": req.prompt},
@@ -119,21 +120,21 @@ def parse_retry_after(headers) -> float | None:
     ms = headers.get("retry-after-ms")
     if ms:
         try:
-            value = float(ms) / 1000
-            if math.isfinite(value):
-                return max(value, 0.0)
+            wait = float(ms) / 1000
+            if math.isfinite(wait):
+                return max(wait, 0.0)
         except ValueError:
             pass
-    value = (headers.get("retry-after") or "").strip()
-    if not value:
+    text = (headers.get("retry-after") or "").strip()
+    if not text:
         return None
     try:
-        seconds = float(value)
+        seconds = float(text)
         return max(seconds, 0.0) if math.isfinite(seconds) else None
     except ValueError:
         pass
     try:
-        when = email.utils.parsedate_to_datetime(value)
+        when = email.utils.parsedate_to_datetime(text)
     except (TypeError, ValueError):
         return None
     if when is None:
