@@ -39,20 +39,11 @@ class ModelProgress:
 
 
 @dataclass
-class Progress:
-    id: int
-    owner_id: int
-    title: str
-    status: ReportStatus
-    share_token: str | None
-    failure_reason: str | None
-    is_simulated: bool
+class Progress(queries.OwnedReport):
+    """The report as its owner sees it, and where each of its models stands."""
     samples_per_image: int
     image_count: int
     models: list[ModelProgress]
-    created_at: datetime
-    started_at: datetime | None
-    finished_at: datetime | None
     now: datetime
 
     refresh_seconds = NOSCRIPT_REFRESH_SECONDS

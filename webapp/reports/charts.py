@@ -35,13 +35,18 @@ class Point:
 
 
 @dataclass
-class Scatter:
+class Frame:
+    """A chart's size and the plot area inside it, in SVG units."""
     width: int
     height: int
     left: float
     right: float
     top: float
     bottom: float
+
+
+@dataclass
+class Scatter(Frame):
     points: list[Point]
     x_ticks: list[Tick]
     y_ticks: list[Tick]
@@ -66,13 +71,7 @@ class LatencyRow:
 
 
 @dataclass
-class RowChart:
-    width: int
-    height: int
-    left: float
-    right: float
-    top: float
-    bottom: float
+class RowChart(Frame):
     x_ticks: list[Tick]
     rows: list
 
