@@ -26,8 +26,12 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def _configure_settings(app: Flask, overrides: dict | None) -> None:
+    from .security import SESSION_SETTINGS
+
+    # Whole requests: ten 10 MB images and the form around them. (Flask's own default is no limit.)
+    app.config.update(SESSION_SETTINGS, MAX_CONTENT_LENGTH=120 * 1024 * 1024)
     app.config.update(load_config())
-    app.config.update(overrides or {})
+    app.config.update(overrides or {})  # given to create_app: wins over everything
     if not app.config.get("DATABASE_URL"):
         raise RuntimeError(
             "DATABASE_URL is not set. Start the app with `visionbench serve` (it runs an embedded "
@@ -35,7 +39,6 @@ def _configure_settings(app: Flask, overrides: dict | None) -> None:
         )
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = ensure_secret_key(app.config["DATA_DIR"])
-    app.config.setdefault("MAX_CONTENT_LENGTH", 120 * 1024 * 1024)
 
 
 def _configure_logging(app: Flask) -> None:

@@ -62,6 +62,10 @@ def load_config(environ=None) -> dict:
         "PORT": _int(environ, "PORT", 8000),
         "WEB_PROCESSES": _int(environ, "WEB_PROCESSES", 1),
         "WORKER_PROCESSES": _int(environ, "WORKER_PROCESSES", 1),
+        # Sockets one web process accepts at once (gunicorn's gevent worker_connections).
+        "WORKER_CONNECTIONS": _int(environ, "WORKER_CONNECTIONS", 10000),
+        # A file (or "-" for the terminal) for the web server's access log; unset: none.
+        "ACCESS_LOG": environ.get("ACCESS_LOG") or None,
         # Benchmarks one worker process runs at once.
         "WORKER_CONCURRENCY": _int(environ, "WORKER_CONCURRENCY", 4),
         "DB_POOL_MAX": _int(environ, "DB_POOL_MAX", 10),

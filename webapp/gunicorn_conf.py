@@ -1,16 +1,17 @@
 """gunicorn settings for `visionbench serve` and the test server: gevent workers hold thousands
-of websockets each. Values come from the environment the launcher passes."""
-import os
+of websockets each. Values come from the app's one configuration (webapp/config.py)."""
+from webapp.config import load_config
 
-bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
-workers = int(os.environ.get("WEB_PROCESSES", "1"))
+_config = load_config()
+bind = f"{_config['HOST']}:{_config['PORT']}"
+workers = _config["WEB_PROCESSES"]
 worker_class = "gevent"
-worker_connections = int(os.environ.get("WORKER_CONNECTIONS", "10000"))
+worker_connections = _config["WORKER_CONNECTIONS"]
 graceful_timeout = 5
 timeout = 60
 keepalive = 5
 control_socket_disable = True
-accesslog = os.environ.get("ACCESS_LOG") or None
+accesslog = _config["ACCESS_LOG"]
 # Paths only, never query strings: they could carry tokens.
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms'
 

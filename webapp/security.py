@@ -10,6 +10,15 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 csrf = CSRFProtect()
 
+# Applied by the factory before the environment's settings and create_app's own, which win.
+SESSION_SETTINGS = {
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_NAME": "vb_session",
+    "PERMANENT_SESSION_LIFETIME": timedelta(days=14),
+    "WTF_CSRF_TIME_LIMIT": None,  # tied to the session instead, so long-open forms still work
+}
+
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'",
     "script-src 'self'",
@@ -36,13 +45,6 @@ def init_app(app) -> None:
     if proxies:
         # Only when configured: otherwise anyone could claim HTTPS or another address.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_port=proxies)
-    app.config.update(
-        SESSION_COOKIE_HTTPONLY=True,
-        SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_NAME="vb_session",
-        PERMANENT_SESSION_LIFETIME=timedelta(days=14),
-        WTF_CSRF_TIME_LIMIT=None,  # tied to the session instead, so long-open forms still work
-    )
     app.session_interface = SessionInterface()
     csrf.init_app(app)
 

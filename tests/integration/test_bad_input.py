@@ -6,6 +6,7 @@ import psycopg
 import pytest
 
 from tests.support.images import png
+from tests.support.forms import csrf_token
 from tests.support.new_benchmark import draft_image_ids, new_page, start, upload
 
 TEN_MB = 10 * 1024 * 1024
@@ -76,3 +77,12 @@ def test_right_to_left_marks_and_emoji_are_accepted_and_shown_as_typed(client, l
     assert title == RTL_EMOJI and prompt.endswith(RTL_EMOJI) and stored == expected
     report = client.get(f"/r/{token}").get_data(as_text=True)
     assert report.count(RTL_EMOJI) >= 3  # title, prompt, expected JSON
+
+
+def test_a_request_larger_than_the_limit_is_refused_before_it_is_read(client, logged_in):
+    html = new_page(client)
+    response = client.post("/benchmarks/new/images", data=b"x" * 1024, content_type="multipart/form-data; boundary=x",
+                           environ_overrides={"CONTENT_LENGTH": str(121 * 1024 * 1024)},
+                           headers={"X-CSRFToken": csrf_token(html)})
+    assert response.status_code == 413
+    assert "Upload too large" in response.get_data(as_text=True)

@@ -56,6 +56,6 @@ def check_image(filename: str | None, data: bytes) -> CheckedImage:
         raise ImageRejected(f"{name} has too many pixels to be a document image.") from None
     except UnidentifiedImageError:
         raise ImageRejected(f"{name} is not an image we can read; use JPEG, PNG or WebP.") from None
-    except (OSError, ValueError, SyntaxError, Image.UnidentifiedImageError):
+    except (OSError, ValueError, SyntaxError):
         raise ImageRejected(f"{name} is damaged or truncated and cannot be decoded.") from None
     return CheckedImage(name, FORMATS[fmt], width, height, data)
