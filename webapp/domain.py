@@ -7,6 +7,7 @@ by the CHECK constraints in migrations/0002_core.sql.
 """
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Mapping
 from enum import StrEnum
@@ -116,9 +117,18 @@ def priority_list(order: str) -> list[str]:
 # Share tokens ----------------------------------------------------------------------------------
 
 
+SHARE_TOKEN_BYTES = 24
+_SHARE_TOKEN = re.compile(r"[A-Za-z0-9_-]{%d}" % len(secrets.token_urlsafe(SHARE_TOKEN_BYTES)))
+
+
 def new_share_token() -> str:
     """A report's share link: 192 random bits, URL-safe. Whoever holds it may read the report."""
-    return secrets.token_urlsafe(24)
+    return secrets.token_urlsafe(SHARE_TOKEN_BYTES)
+
+
+def is_share_token(text: str) -> bool:
+    """Could be one: anything else is answered 404 without asking the database."""
+    return _SHARE_TOKEN.fullmatch(text) is not None
 
 
 # Providers -------------------------------------------------------------------------------------

@@ -10,6 +10,14 @@ from .spec import DraftForm
 from .uploads import MAX_IMAGES, ImageRejected, check_image
 
 
+class UnstorableInput(Exception):
+    """A field holds text that cannot be stored: nothing was saved; the form has the messages."""
+
+    def __init__(self, form: NewBenchmarkForm):
+        super().__init__("unstorable input")
+        self.form = form
+
+
 @dataclass
 class SavedPost:
     form: NewBenchmarkForm
@@ -24,6 +32,8 @@ def save_posted_form(owner_id: int, with_uploads: bool = True) -> SavedPost:
     conn = db.get()
     images = queries.draft_images(conn, owner_id)
     form = new_benchmark_form(images)
+    if not form.validate():
+        raise UnstorableInput(form)
     draft = form.draft()
     queries.save_draft_form(conn, owner_id, draft)
     queries.save_expected_texts(conn, owner_id, form.expected_texts())

@@ -1,7 +1,12 @@
-"""The expected JSON a user types for each image: must parse, be an object, and stay small."""
+"""The expected JSON a user types for each image: must parse, be an object, stay small, and be
+storable by PostgreSQL's json types (which, unlike Python's parser, refuse NaN, Infinity,
+numbers beyond a double's range, NUL characters and unpaired surrogates)."""
 from __future__ import annotations
 
 import json
+import math
+
+from ..text_input import problem_in_json
 
 MAX_EXPECTED_CHARS = 100_000
 MAX_DEPTH = 20
@@ -45,6 +50,17 @@ def _bracket_depth(text: str) -> int:
     return deepest
 
 
+def _no_constant(name: str) -> float:
+    raise ExpectedJSONError(f"The expected JSON has {name}, which is not a JSON number; write a number or null.")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ExpectedJSONError(f"The expected JSON has a number too large to store ({text[:40]}).")
+    return value
+
+
 def parse_expected(text: str | None) -> dict:
     text = (text or "").strip()
     if not text:
@@ -56,9 +72,16 @@ def parse_expected(text: str | None) -> dict:
     if _bracket_depth(text) > MAX_DEPTH:
         raise ExpectedJSONError(f"The expected JSON is nested more than {MAX_DEPTH} levels deep.")
     try:
-        value = json.loads(text)
+        value = json.loads(text, parse_constant=_no_constant, parse_float=_finite_float)
     except json.JSONDecodeError as e:
         raise ExpectedJSONError(f"This is not valid JSON: {e.msg} (line {e.lineno}, column {e.colno}).") from None
+    except ValueError as e:  # from the hooks below, or an integer past Python's digit limit
+        message = str(e) if isinstance(e, ExpectedJSONError) else (
+            "The expected JSON has an integer with too many digits to store; use fewer than 4,300.")
+        raise ExpectedJSONError(message) from None
+    found = problem_in_json(value)
+    if found:
+        raise ExpectedJSONError(f"The expected JSON {found}; remove it.")
     if not isinstance(value, dict):
         kind = {list: "an array", str: "a string", bool: "true/false", type(None): "null"}.get(type(value), "a number")
         raise ExpectedJSONError(f"The expected JSON must be an object ({{ … }}), not {kind}.")

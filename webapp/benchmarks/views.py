@@ -18,7 +18,7 @@ from .. import db
 from ..catalog import presets
 from ..domain import SIMULATED, image_response, provider_for_new_benchmarks
 from . import queries
-from .drafts import save_posted_form
+from .drafts import UnstorableInput, save_posted_form
 from .estimate import estimate
 from .forms import new_benchmark_form
 from .progress import load_progress
@@ -47,6 +47,13 @@ def _render_new(form, draft, images, status=200):
         "benchmarks/new.html", form=form, images=images, catalog=catalog, presets=presets(catalog),
         estimate=_estimate_for(draft, images), hard_ceiling=_hard_ceiling(),
         simulated=provider_for_new_benchmarks(current_app.config) == SIMULATED), status
+
+
+@bp.errorhandler(UnstorableInput)
+def unstorable_input(e: UnstorableInput):
+    """The posted form again, with its messages; the draft as it was saved before."""
+    draft, images = queries.load_draft(db.get(), current_user.id)
+    return _render_new(e.form, draft, images, 400)
 
 
 def _back_to_form(section: str = ""):

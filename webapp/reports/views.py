@@ -10,7 +10,7 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask_login import current_user, login_required
 
 from .. import db
-from ..domain import image_response
+from ..domain import image_response, is_share_token
 from . import charts, exports, page, queries
 
 bp = Blueprint("reports", __name__)
@@ -37,7 +37,7 @@ def _is_owner(report) -> bool:
 def _report_or_404(token: str, owner_only: bool = False):
     """Anyone with a live link sees the report; after revocation only its owner does. Unknown,
     revoked and someone else's report all answer the same 404."""
-    report = queries.report_by_token(db.get(), token)
+    report = queries.report_by_token(db.get(), token) if is_share_token(token) else None
     if report is None:
         abort(404)
     if (owner_only or report.share_revoked_at is not None) and not _is_owner(report):
