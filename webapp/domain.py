@@ -118,7 +118,7 @@ def priority_list(order: str) -> list[str]:
 
 
 SHARE_TOKEN_BYTES = 24
-_SHARE_TOKEN = re.compile(r"[A-Za-z0-9_-]{%d}" % len(secrets.token_urlsafe(SHARE_TOKEN_BYTES)))
+_SHARE_TOKEN = re.compile(rf"[A-Za-z0-9_-]{{{len(secrets.token_urlsafe(SHARE_TOKEN_BYTES))}}}")
 
 
 def new_share_token() -> str:

@@ -5,8 +5,8 @@ import json
 import psycopg
 import pytest
 
-from tests.support.images import png
 from tests.support.forms import csrf_token
+from tests.support.images import png
 from tests.support.new_benchmark import draft_image_ids, new_page, start, upload
 
 TEN_MB = 10 * 1024 * 1024

@@ -21,8 +21,8 @@ from wtforms import (
     TextAreaField,
 )
 
-from ..text_input import StorableText
 from ..domain import COMPARE_MODES, DEFAULT_PRIORITY_ORDER, PRIORITY_ORDERS, STRICT
+from ..text_input import StorableText
 from .spec import PROMPT_MAX, TITLE_MAX, DraftForm
 
 EXPECTED_PREFIX = "expected-"
