@@ -73,6 +73,8 @@ def load_config(environ=None) -> dict:
         # and seconds a frame may wait to be queued before a viewer too slow for it is dropped.
         "LIVE_PING_INTERVAL": _float(environ, "LIVE_PING_INTERVAL", 25.0),
         "LIVE_SEND_TIMEOUT": _float(environ, "LIVE_SEND_TIMEOUT", 5.0),
+        # Live sockets one account may hold open in one web process (tabs watching benchmarks).
+        "LIVE_SOCKETS_PER_USER": _int(environ, "LIVE_SOCKETS_PER_USER", 10),
         # Number of reverse proxies in front of the app whose X-Forwarded-* headers are trusted.
         "TRUSTED_PROXIES": _int(environ, "TRUSTED_PROXIES", 0),
         "SESSION_COOKIE_SECURE": _bool(environ, "SESSION_COOKIE_SECURE", False),

@@ -199,3 +199,32 @@ def _first_state(v: RawViewer):
     v.read(2, until_close=True)
     v.close()
     return v.states()
+
+
+def test_one_account_holds_a_handful_of_sockets_and_the_next_is_refused_with_a_reason(database_url, tmp_path):
+    server = LiveServer(database_url, tmp_path, {"LIVE_SOCKETS_PER_USER": "3"}).start()
+    try:
+        session = sign_up(server.url, "many@example.com")
+        report_id = create_benchmark(database_url, owner_id(database_url, "many@example.com"), images=1, samples=1)
+        held = [viewer(server, session, report_id).connect() for _ in range(3)]
+        for v in held:
+            v.read(2, until_close=False)
+            assert v.states() and v.close_code is None
+        refused = viewer(server, session, report_id).connect()
+        refused.read(5)
+        assert refused.close_code == 1013 and refused.states() == []
+        assert b"Too many live pages open" in refused.frames[-1].payload
+        other = viewer(server, sign_up(server.url, "other@example.com"), report_id).connect()
+        other.read(2)
+        assert other.close_code == 1008  # not theirs: refused as before, not counted against anyone
+        held[0].close()  # a slot frees once the server notices
+
+        def a_new_socket_is_served():
+            again = viewer(server, session, report_id).connect()
+            again.read(1, until_close=False)
+            return again if again.states() and again.close_code is None else again.close()
+        again = wait_for(a_new_socket_is_served, timeout=10, message="a freed slot")
+        for v in [*held[1:], again]:
+            v.close()
+    finally:
+        server.stop()

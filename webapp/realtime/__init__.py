@@ -7,6 +7,9 @@ that never serves one (a test app, a CLI command) never opens the listener's con
 from __future__ import annotations
 
 import threading
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -20,6 +23,7 @@ class LiveUpdates:
     def __init__(self, app):
         self._app = app
         self._lock = threading.Lock()
+        self._sockets_by_user: Counter[int] = Counter()
         self.hub: Hub | None = None
         self.listener: Listener | None = None
 
@@ -35,6 +39,23 @@ class LiveUpdates:
                 # LISTEN needs a session of its own: a direct connection (or a session-mode pooler).
                 self.listener = Listener(config.get("LISTEN_DATABASE_URL") or config["DATABASE_URL"], self.hub).start()
             return self.hub
+
+    @contextmanager
+    def socket_slot(self, user_id: int, limit: int) -> Iterator[bool]:
+        """Whether this user may open one more live socket in this process (True: one is held
+        until the block ends). One session once opened thousands to a single report."""
+        with self._lock:
+            allowed = self._sockets_by_user[user_id] < limit
+            if allowed:
+                self._sockets_by_user[user_id] += 1
+        try:
+            yield allowed
+        finally:
+            if allowed:
+                with self._lock:
+                    self._sockets_by_user[user_id] -= 1
+                    if not self._sockets_by_user[user_id]:
+                        del self._sockets_by_user[user_id]
 
     def status(self) -> dict | None:
         """For /healthz: None until the first viewer started the hub (no user data)."""

@@ -59,8 +59,12 @@ def live(ws, report_id: int):
         if not _allowed(report_id):
             ws.close(reason=POLICY_VIOLATION, message="Not allowed")
             return
-        _stream(ws, writer, current_app.extensions["realtime"].hub_for_viewers(), report_id,
-                config["LIVE_PING_INTERVAL"])
+        live_updates = current_app.extensions["realtime"]
+        with live_updates.socket_slot(current_user.id, config["LIVE_SOCKETS_PER_USER"]) as allowed:
+            if not allowed:
+                ws.close(reason=TRY_AGAIN_LATER, message="Too many live pages open for this account")
+                return
+            _stream(ws, writer, live_updates.hub_for_viewers(), report_id, config["LIVE_PING_INTERVAL"])
     except db.DatabaseUnavailable as e:
         log.warning("live socket refused: database unavailable (%s)", type(e).__name__)
         _close_quietly(ws, INTERNAL_ERROR, "Database unavailable; try again")
