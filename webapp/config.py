@@ -90,6 +90,10 @@ def load_config(environ=None) -> dict:
         "MAX_CALLS_PER_REPORT": _int(environ, "MAX_CALLS_PER_REPORT", 10),
         "CATALOG_FILE": environ.get("CATALOG_FILE") or None,
         "BUDGET_CEILING_USD": _float(environ, "BUDGET_CEILING_USD", 7.0),
+        # What one user may hold (webapp/benchmarks/limits.py).
+        "MAX_RUNNING_BENCHMARKS": _int(environ, "MAX_RUNNING_BENCHMARKS", 3),
+        "MAX_BENCHMARKS_PER_HOUR": _int(environ, "MAX_BENCHMARKS_PER_HOUR", 20),
+        "MAX_IMAGE_MB_PER_USER": _int(environ, "MAX_IMAGE_MB_PER_USER", 250),
         "SMTP_URL": environ.get("SMTP_URL") or None,
         # The address people open the app at, for links in emails (default: http://HOST:PORT).
         "PUBLIC_URL": environ.get("PUBLIC_URL") or None,

@@ -10,8 +10,15 @@ def image_bytes(fmt="PNG", size=(64, 48), color=(200, 30, 30)) -> bytes:
     return out.getvalue()
 
 
-def png(size=(64, 48)) -> bytes:
-    return image_bytes("PNG", size)
+def png(size=(64, 48), noise: bool = False) -> bytes:
+    """A PNG; with `noise`, of random pixels, which do not compress (about 3 bytes a pixel)."""
+    if not noise:
+        return image_bytes("PNG", size)
+    import os
+
+    out = io.BytesIO()
+    Image.frombytes("RGB", size, os.urandom(size[0] * size[1] * 3)).save(out, "PNG")
+    return out.getvalue()
 
 
 def truncated_png() -> bytes:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .. import db
-from . import queries
+from . import limits, queries
 from .forms import NewBenchmarkForm, new_benchmark_form
 from .spec import DraftForm
 from .uploads import MAX_IMAGES, ImageRejected, check_image
@@ -59,6 +59,11 @@ def save_uploads(owner_id: int, files) -> list[str]:
             continue
         if len(queries.draft_images(conn, owner_id)) >= MAX_IMAGES:
             problems.append(f"{image.filename} was not added: a benchmark takes at most {MAX_IMAGES} images.")
+            continue
+        full = limits.may_store(conn, owner_id, image.filename, len(image.data))
+        if full:
+            problems.append(full)
+            db.commit()  # ends the transaction and its lock
             continue
         queries.add_draft_image(conn, owner_id, image)
         db.commit()

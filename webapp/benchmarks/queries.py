@@ -215,3 +215,34 @@ class ProgressRow:
 
 def progress_row(conn, report_id: int) -> ProgressRow | None:
     return fetch_one(conn, ProgressRow, PROGRESS_SQL, {"id": report_id})
+
+
+# Per-user limits (webapp/benchmarks/limits.py) --------------------------------------------------
+
+def lock_owner(conn, owner_id: int, purpose: str) -> None:
+    """Until the transaction ends, the same owner's other requests for `purpose` wait here: a
+    limit checked and then used cannot be overrun by requests sent at once."""
+    conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%(key)s, 0))",
+                 {"key": f"owner:{owner_id}:{purpose}"})
+
+
+@dataclass
+class OwnerUsage:
+    running: int                       # benchmarks queued or running
+    started_last_hour: int
+    oldest_start_last_hour: datetime | None
+    image_bytes: int                   # in drafts and in reports
+
+
+def owner_usage(conn, owner_id: int) -> OwnerUsage:
+    return fetch_one(conn, OwnerUsage, """
+        SELECT (SELECT count(*) FROM reports WHERE owner_id = %(owner)s AND status IN ('queued', 'running'))
+                   AS running,
+               (SELECT count(*) FROM reports WHERE owner_id = %(owner)s AND created_at > now() - interval '1 hour')
+                   AS started_last_hour,
+               (SELECT min(created_at) FROM reports WHERE owner_id = %(owner)s
+                   AND created_at > now() - interval '1 hour') AS oldest_start_last_hour,
+               (SELECT coalesce(sum(octet_length(data)), 0) FROM draft_images WHERE owner_id = %(owner)s)
+               + (SELECT coalesce(sum(octet_length(i.data)), 0) FROM report_images i
+                  JOIN reports r ON r.id = i.report_id WHERE r.owner_id = %(owner)s) AS image_bytes""",
+                     {"owner": owner_id})

@@ -17,7 +17,7 @@ from flask_login import current_user, login_required
 from .. import db
 from ..catalog import presets
 from ..domain import SIMULATED, image_response, provider_for_new_benchmarks
-from . import queries
+from . import limits, queries
 from .drafts import UnstorableInput, save_posted_form
 from .estimate import estimate
 from .forms import new_benchmark_form
@@ -123,6 +123,16 @@ def start():
     if spec is None:
         saved.form.attach_errors(errors)
         return _render_new(saved.form, draft, images, 400)
+    conn = db.get()
+    refusal = limits.may_start(conn, current_user.id)  # from here on, the user's other starts wait
+    if refusal:
+        db.commit()
+        saved.form.form_errors.append(refusal)
+        return _render_new(saved.form, draft, images, 429)
+    if {i.id for i in queries.draft_images(conn, current_user.id)} != set(spec.expected):
+        db.commit()  # the draft was started meanwhile: a second click, or another tab
+        flash("That benchmark was already started.", "info")
+        return redirect(url_for("reports.dashboard"), 303)
     provider = provider_for_new_benchmarks(current_app.config)
     report_id = queries.create_report(db.get(), current_user.id, spec, provider, provider == SIMULATED)
     db.commit()
