@@ -86,3 +86,13 @@ def test_a_request_larger_than_the_limit_is_refused_before_it_is_read(client, lo
                            headers={"X-CSRFToken": csrf_token(html)})
     assert response.status_code == 413
     assert "Upload too large" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("budget", ["0.0001", "0.005", "1.234", "0", "-1", "nan", "1e3"])
+def test_a_budget_finer_than_a_cent_or_out_of_range_is_refused_as_typed(client, logged_in, budget):
+    upload(client, ("a.png", png()))
+    response = start(client, budget=budget)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "Enter a budget in dollars and cents, from $0.01 to $7.00." in page
+    assert f'value="{budget}"' in page  # shown as typed, never rounded to $0.00

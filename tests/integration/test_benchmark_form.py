@@ -81,7 +81,7 @@ def test_budget_above_the_hard_ceiling_is_refused(client, logged_in):
     upload(client, ("a.png", png()))
     response = start(client, budget="7.01")
     assert response.status_code == 400
-    assert "at most $7.00" in response.get_data(as_text=True)
+    assert "from $0.01 to $7.00" in response.get_data(as_text=True)
 
 
 def test_estimate_above_the_budget_is_refused_with_the_numbers(client, logged_in):

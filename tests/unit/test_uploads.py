@@ -41,8 +41,40 @@ def test_refuses_decompression_bomb():
 def test_refuses_files_over_10_mb():
     data = png() + b"\0" * (MAX_IMAGE_BYTES + 1 - len(png()))
     assert len(data) == MAX_IMAGE_BYTES + 1
-    with pytest.raises(ImageRejected, match="at most 10 MB"):
+    with pytest.raises(ImageRejected, match=r"big\.png is 10,485,761 bytes; images may be at most 10 MB \(10,485,760 bytes\)"):
         check_image("big.png", data)
+
+
+def _photo(fmt: str, **options) -> bytes:
+    """A small image with real detail (noise), saved the way cameras and editors do."""
+    import io
+    import os
+
+    from PIL import Image
+
+    img = Image.frombytes("RGB", (64, 48), os.urandom(64 * 48 * 3))
+    out = io.BytesIO()
+    img.save(out, fmt, **options)
+    return out.getvalue()
+
+
+def _exif_with_end_marker() -> bytes:
+    from PIL import Image
+
+    exif = Image.Exif()
+    exif[0x927C] = b"maker note holding \xff\xd9, an end marker inside a segment"
+    return exif.tobytes()
+
+
+@pytest.mark.parametrize("fmt, options", [
+    ("PNG", {}), ("JPEG", {"quality": 90}), ("JPEG", {"progressive": True, "quality": 80}),
+    ("JPEG", {"exif": _exif_with_end_marker()}), ("WEBP", {"quality": 80}), ("WEBP", {"lossless": True}),
+])
+def test_bytes_after_the_image_are_dropped_and_the_image_kept_byte_for_byte(fmt, options):
+    original = _photo(fmt, **options)
+    appended = b"<script>alert(1)</script>" + bytes(range(256)) * 1000
+    checked = check_image("scan", original + appended)
+    assert checked.data == original  # every byte of the image, and nothing after it
 
 
 def test_filenames_are_cleaned():

@@ -6,11 +6,13 @@ from decimal import Decimal, InvalidOperation
 
 from ..catalog import Catalog
 from ..domain import COMPARE_MODES, DEFAULT_PRIORITY_ORDER, PRIORITY_ORDERS, STRICT, priority_list
+from ..formatting import money
 from .expected_json import ExpectedJSONError, parse_expected
 from .uploads import MAX_IMAGES
 
 PROMPT_MIN, PROMPT_MAX = 20, 4000
 TITLE_MAX = 120
+CENT = Decimal("0.01")
 SAMPLES_MIN, SAMPLES_MAX, SAMPLES_DEFAULT = 1, 10, 3
 DEFAULT_PROMPT = ("Extract the data from this document as JSON with the same keys and structure as "
                   "the example. Answer with the JSON object only.")
@@ -33,14 +35,6 @@ class DraftForm:
         known = {k: v for k, v in (data or {}).items() if k in cls.__dataclass_fields__}
         return cls(**known)
 
-    @classmethod
-    def from_request(cls, form) -> DraftForm:
-        return cls(
-            title=form.get("title", "")[:TITLE_MAX * 2], prompt=form.get("prompt", "")[:PROMPT_MAX * 2],
-            compare_mode=form.get("compare_mode", STRICT)[:20], samples=form.get("samples", "")[:20],
-            priorities=form.get("priorities", DEFAULT_PRIORITY_ORDER)[:40], budget=form.get("budget", "")[:20],
-            models=[m[:200] for m in form.getlist("models")][:100],
-        )
 
 
 @dataclass
@@ -64,12 +58,15 @@ def parse_samples(raw: str) -> int | None:
 
 
 def parse_budget(raw: str, hard_ceiling: Decimal) -> Decimal | None:
+    """Dollars and cents from $0.01 up to the hard ceiling (empty: the ceiling), or None."""
     raw = str(raw).strip().lstrip("$") or str(hard_ceiling)
     try:
         value = Decimal(raw)
     except InvalidOperation:
         return None
-    return value if value.is_finite() and 0 < value <= hard_ceiling else None
+    if not value.is_finite() or value != value.quantize(CENT):
+        return None  # not a number, or finer than a cent (it would be shown rounded)
+    return value if CENT <= value <= hard_ceiling else None
 
 
 def validate(form: DraftForm, images: list, catalog: Catalog, hard_ceiling: Decimal,
@@ -93,7 +90,7 @@ def validate(form: DraftForm, images: list, catalog: Catalog, hard_ceiling: Deci
         errors["priorities"] = "Choose an order of priorities."
     budget = parse_budget(form.budget, hard_ceiling)
     if budget is None:
-        errors["budget"] = f"Enter a budget above $0 and at most ${hard_ceiling:.2f}."
+        errors["budget"] = f"Enter a budget in dollars and cents, from $0.01 to ${hard_ceiling:.2f}."
     unknown = [m for m in form.models if m not in catalog]
     if unknown:
         errors["models"] = "Some of the chosen models are not in the catalog; choose again."
@@ -110,8 +107,9 @@ def validate(form: DraftForm, images: list, catalog: Catalog, hard_ceiling: Deci
         except ExpectedJSONError as e:
             errors[f"expected-{image.id}"] = str(e)
     if budget is not None and not errors and estimate_total > budget:
-        errors["budget"] = (f"The estimated cost ${estimate_total:.2f} is above the budget ceiling of "
-                            f"${budget:.2f}. Choose fewer or cheaper models, fewer samples, or raise the "
+        estimate_text = money(estimate_total, 2 if estimate_total >= CENT else None)  # never "$0.00"
+        errors["budget"] = (f"The estimated cost {estimate_text} is above the budget ceiling of "
+                            f"{money(budget, 2)}. Choose fewer or cheaper models, fewer samples, or raise the "
                             f"ceiling (at most ${hard_ceiling:.2f}).")
     if errors or samples is None or budget is None:
         return None, errors

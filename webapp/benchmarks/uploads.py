@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 from PIL import Image, UnidentifiedImageError
 
+from .image_end import ENDS
+
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
 MAX_IMAGE_PIXELS = 40_000_000  # ~ 8000 x 5000: more than any scan needs, far below a bomb
 MAX_IMAGES = 10
@@ -33,12 +35,25 @@ def clean_filename(name: str | None) -> str:
     return name[:MAX_FILENAME]
 
 
+def _without_trailing_bytes(img: Image.Image, fmt: str, data: bytes) -> bytes:
+    """The image's own bytes; anything appended after its end is dropped (it would be stored
+    and served). A file whose end cannot be found is re-encoded from what was decoded."""
+    end = ENDS[fmt](data)
+    if end is not None:
+        return data[:end]
+    out = io.BytesIO()
+    options = {"JPEG": {"quality": "keep"}, "WEBP": {"lossless": True}}.get(fmt, {})
+    img.save(out, fmt, **options)
+    return out.getvalue()
+
+
 def check_image(filename: str | None, data: bytes) -> CheckedImage:
     name = clean_filename(filename)
     if not data:
         raise ImageRejected(f"{name} is empty.")
     if len(data) > MAX_IMAGE_BYTES:
-        raise ImageRejected(f"{name} is {len(data) / 1024 / 1024:.1f} MB; images may be at most 10 MB.")
+        raise ImageRejected(f"{name} is {len(data):,} bytes; images may be at most 10 MB "
+                            f"({MAX_IMAGE_BYTES:,} bytes).")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -50,6 +65,7 @@ def check_image(filename: str | None, data: bytes) -> CheckedImage:
                     raise ImageRejected(f"{name} is {width} x {height} pixels; at most "
                                         f"{MAX_IMAGE_PIXELS // 1_000_000} million pixels are allowed.")
                 img.load()  # decodes every pixel: catches truncated and corrupt files
+                data = _without_trailing_bytes(img, fmt, data)
     except ImageRejected:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
