@@ -1,7 +1,9 @@
 """gunicorn settings for `visionbench serve` and the test server: gevent workers hold thousands
 of websockets each. Values come from the app's one configuration (webapp/config.py)."""
+from webapp import server_hardening
 from webapp.config import load_config
 
+server_hardening.apply()
 _config = load_config()
 bind = f"{_config['HOST']}:{_config['PORT']}"
 workers = _config["WEB_PROCESSES"]
