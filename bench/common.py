@@ -19,6 +19,13 @@ import psycopg
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+# The same harness as the tests, for the scripts to import from here.
+from tests.support.database import TestDatabases  # noqa: E402
+from tests.support.live_server import LiveServer  # noqa: E402
+from tests.support.live_socket import PASSWORD  # noqa: E402
+from tests.support.live_socket import sign_up_cookies as sign_up  # noqa: E402
+
+__all__ = ["PASSWORD", "LiveServer", "TestDatabases", "sign_up"]
 
 PERFORMANCE_LOG = ROOT / "docs" / "performance.md"
 
