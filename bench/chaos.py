@@ -180,7 +180,8 @@ class Soak:
             self.listener_path = TcpProxy(unix_socket_path(self.url)).start()
             self.server = LiveServer(self.url, Path(tempfile.mkdtemp(prefix="vb-chaos-")), {
                 "LISTEN_DATABASE_URL": via_tcp(self.url, self.listener_path.port),
-                "LIVE_SEND_TIMEOUT": "2", "LIVE_PING_INTERVAL": "5", "ACCESS_LOG": ""}).start()
+                "LIVE_SEND_TIMEOUT": "2", "LIVE_PING_INTERVAL": "5", "LIVE_SOCKETS_PER_USER": "100",
+                "MAX_RUNNING_BENCHMARKS": "10", "ACCESS_LOG": ""}).start()
             self.viewer_path = TcpProxy(("127.0.0.1", self.server.port)).start()
             try:
                 return self._soak()

@@ -223,7 +223,7 @@ def main() -> int:
         import tempfile
         from pathlib import Path
         server = LiveServer(database_url, Path(tempfile.mkdtemp(prefix="vb-bench-")),
-                            {"WORKER_CONNECTIONS": str(limit)}).start()
+                            {"WORKER_CONNECTIONS": str(limit), "LIVE_SOCKETS_PER_USER": str(limit)}).start()
         try:
             cookies = sign_up(server.url, "bench@example.com")
             owner = user_id(database_url, "bench@example.com")

@@ -29,8 +29,8 @@ def test_sort_calculate_and_download_the_csv(page, live_server, database_url, ow
     violations = []  # the page works under the Content-Security-Policy (no inline script or style)
     page.on("console", lambda m: "Content Security Policy" in m.text and violations.append(m.text))
     report = ReportPage(page).open(live_server.url, token)
-    expect(report.recommendation(SONNET)).to_be_visible()
-    assert report.ranked_models() == [SONNET, NANO, FLASH]
+    expect(report.recommendation(FLASH)).to_be_visible()  # tied with Sonnet within noise; cheaper
+    assert report.ranked_models() == [FLASH, SONNET, NANO]
 
     # Sort by cost: htmx swaps the table and the address keeps the state
     report.sort_by("Cost per run")

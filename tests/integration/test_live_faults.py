@@ -69,7 +69,8 @@ def watched(live_server, database_url):
 
 @pytest.fixture
 def slow_server(database_url, tmp_path):
-    server = LiveServer(database_url, tmp_path, {"LIVE_SEND_TIMEOUT": "1", "LIVE_PING_INTERVAL": "2"}).start()
+    server = LiveServer(database_url, tmp_path, {"LIVE_SEND_TIMEOUT": "1", "LIVE_PING_INTERVAL": "2",
+                                                 "LIVE_SOCKETS_PER_USER": "100"}).start()
     yield server
     server.stop()
 
@@ -126,8 +127,18 @@ def test_slow_viewers_get_whole_frames_then_1013_and_never_slow_the_healthy_ones
     proxy.stop()
 
 
-def test_a_flood_of_client_messages_closes_each_socket_and_leaves_memory_flat(live_server, watched):
-    session, report_id = watched
+@pytest.fixture
+def roomy_server(database_url, tmp_path):
+    """One account may open as many sockets as these tests need."""
+    server = LiveServer(database_url, tmp_path, {"LIVE_SOCKETS_PER_USER": "100"}).start()
+    yield server
+    server.stop()
+
+
+def test_a_flood_of_client_messages_closes_each_socket_and_leaves_memory_flat(roomy_server, database_url):
+    live_server = roomy_server
+    session = sign_up(live_server.url, "watcher@example.com")
+    report_id = create_benchmark(database_url, owner_id(database_url, "watcher@example.com"), images=10, samples=5)
     bystander = viewer(live_server, session, report_id).connect()
     bystander.read(2, until_close=False)
     assert bystander.last_done() == 0

@@ -102,3 +102,43 @@ def test_smtp_url_settings_and_their_repr_has_no_password():
     assert parse_smtp_url("smtps://mail.example.com").port == 465
     with pytest.raises(ValueError, match="SMTP_URL must look like"):
         parse_smtp_url("http://mail.example.com")
+
+
+def _benchmark(per_image: dict[str, list[float]], costs: dict[str, str]):
+    """Runs of models over images (one sample each), summarized, with their bootstrap."""
+    from webapp.reports.confidence import bootstrap
+    from webapp.reports.stats import summarize
+
+    runs = [run(m, image=i + 1, accuracy=acc, latency=1000, cost=costs[m])
+            for m, accuracies in per_image.items() for i, acc in enumerate(accuracies)]
+    models = list(per_image)
+    return summarize(runs, models), bootstrap(runs, models)
+
+
+def test_a_lead_the_images_do_not_confirm_is_a_tie_and_cost_decides():
+    # a leads by 4 points (beyond the 2-point margin), but the images trade places:
+    # a - b = +0.3, -0.3, +0.4, -0.24 on the four images.
+    stats, confidence = _benchmark({"a": [1.0, 0.6, 1.0, 0.6], "b": [0.7, 0.9, 0.6, 0.84]},
+                                   {"a": "0.0100", "b": "0.0010"})
+    rec = recommend(stats, ["accuracy", "cost", "speed"], confidence)
+    assert rec.best.model.model_id == "b"
+    assert rec.best.reasons[0].startswith(
+        "a and b are tied within noise on accuracy (a 80.0%, b 76.0% on 4 images: the difference could be "
+        "chance); cost decides. About ")
+    assert "more images would tell a and b apart, if the difference holds." in rec.best.reasons[0]
+    assert rec.best.reasons[1] == "Of those 2, b is the cheapest: $0.001000 per document ($1.00 per 1,000)."
+
+
+def test_the_same_lead_on_every_image_wins():
+    # The same 4-point lead, but on every image: the data tell them apart.
+    stats, confidence = _benchmark({"a": [0.9, 0.8, 0.7, 0.8], "b": [0.86, 0.76, 0.66, 0.76]},
+                                   {"a": "0.0100", "b": "0.0010"})
+    rec = recommend(stats, ["accuracy", "cost", "speed"], confidence)
+    assert rec.best.model.model_id == "a"
+    assert rec.best.reasons[0].startswith("A is the most accurate: 80.0% of fields correct")  # a sentence
+    assert not any("noise" in reason for reason in rec.best.reasons)
+
+
+def test_without_the_bootstrap_the_margin_alone_decides():
+    stats, _ = _benchmark({"a": [1.0, 0.6, 1.0, 0.6], "b": [0.7, 0.9, 0.6, 0.84]}, {"a": "0.0100", "b": "0.0010"})
+    assert recommend(stats, ["accuracy", "cost", "speed"]).best.model.model_id == "a"  # 4 points > 2

@@ -57,9 +57,10 @@ def jpeg_end(data: bytes) -> int | None:
         (length,) = struct.unpack(">H", data[at + 2:at + 4])
         at += 2 + length
         if marker == 0xDA:  # start of scan: skip its entropy-coded data
-            at = _next_marker(data, at)
-            if at is None:
+            found = _next_marker(data, at)
+            if found is None:
                 return None
+            at = found
     return None
 
 

@@ -25,7 +25,7 @@ def may_start(conn, owner_id: int) -> str | None:
                 "Wait for one to finish, or cancel one, then start this one.")
     if usage.started_last_hour >= config["MAX_BENCHMARKS_PER_HOUR"] and usage.oldest_start_last_hour:
         free_at = usage.oldest_start_last_hour + dt.timedelta(hours=1)
-        minutes = max(1, -(-int((free_at - dt.datetime.now(dt.timezone.utc)).total_seconds()) // 60))
+        minutes = max(1, -(-int((free_at - dt.datetime.now(dt.UTC)).total_seconds()) // 60))
         return (f"You started {usage.started_last_hour} benchmarks in the last hour, the most allowed. "
                 f"Your draft is saved: start it in {minutes} minute{'s' if minutes != 1 else ''}.")
     return None

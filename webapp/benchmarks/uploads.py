@@ -42,8 +42,8 @@ def _without_trailing_bytes(img: Image.Image, fmt: str, data: bytes) -> bytes:
     if end is not None:
         return data[:end]
     out = io.BytesIO()
-    options = {"JPEG": {"quality": "keep"}, "WEBP": {"lossless": True}}.get(fmt, {})
-    img.save(out, fmt, **options)
+    options: dict[str, dict[str, object]] = {"JPEG": {"quality": "keep"}, "WEBP": {"lossless": True}}
+    img.save(out, fmt, **options.get(fmt, {}))
     return out.getvalue()
 
 

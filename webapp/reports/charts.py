@@ -32,6 +32,7 @@ class Point:
     title: str
     anchor: str = "start"
     label_y: float = 0.0
+    error_bar: tuple[float, float] | None = None  # the accuracy's 95% interval: top and bottom y
 
 
 @dataclass
@@ -105,7 +106,9 @@ def nice_step(span: float, target_ticks: int = 5) -> float:
     return 10 * magnitude
 
 
-def accuracy_vs_cost(models: Sequence[ModelStats]) -> Scatter | None:
+def accuracy_vs_cost(models: Sequence[ModelStats], intervals: dict | None = None) -> Scatter | None:
+    """`intervals`: model id -> the accuracy's 95% interval, drawn as an error bar."""
+    intervals = intervals or {}
     shown = [m for m in models if m.accuracy is not None and m.cost_per_run is not None]
     if not shown:
         return None
@@ -117,7 +120,8 @@ def accuracy_vs_cost(models: Sequence[ModelStats]) -> Scatter | None:
     hi = math.ceil(math.log10(max(paid))) if paid else -3
     if hi <= lo:
         hi = lo + 1
-    y_low = min(0.9, math.floor(min(m.accuracy for m in shown) * 10) / 10)
+    bottoms = [m.accuracy for m in shown] + [intervals[m.model_id].low for m in shown if m.model_id in intervals]
+    y_low = min(0.9, math.floor(min(bottoms) * 10) / 10)
 
     def x_of(cost: float) -> float:
         return plot_left + (math.log10(cost) - lo) / (hi - lo) * (right - plot_left)
@@ -129,9 +133,13 @@ def accuracy_vs_cost(models: Sequence[ModelStats]) -> Scatter | None:
     points = []
     for m in shown:
         x = x_of(float(m.cost_per_run)) if m.cost_per_run > 0 else free_x
-        title = f"{m.name}: {percent(m.accuracy, 1)} accuracy, {money(m.cost_per_run)} per run"
+        interval = intervals.get(m.model_id)
+        title = f"{m.name}: {percent(m.accuracy, 1)} accuracy" + (
+            f" (95% interval {percent(interval.low, 1)} to {percent(interval.high, 1)})" if interval else "") + (
+            f", {money(m.cost_per_run)} per run")
+        bar = (round(y_of(interval.high), 1), round(y_of(interval.low), 1)) if interval else None
         points.append(Point(round(x, 1), round(y_of(m.accuracy), 1), short(m.name), title,
-                            "end" if x > right - 60 else "start"))
+                            "end" if x > right - 60 else "start", error_bar=bar))
     _place_labels(points)
     x_ticks = [Tick(round(x_of(10.0 ** e), 1), tick_money(10.0 ** e)) for e in range(lo, hi + 1)]
     step = 0.1 if 1 - y_low > 0.3 else 0.05 if 1 - y_low > 0.15 else 0.02

@@ -49,10 +49,12 @@ def _money(value: Decimal | None):
     return None if value is None else str(value)
 
 
-def _model_summary(m: ModelStats, rank: int | None) -> dict:
+def _model_summary(m: ModelStats, rank: int | None, data: ReportData) -> dict:
+    interval = data.interval(m.model_id)
     return {
         "rank": rank, "model_id": m.model_id, "model_name": m.name, "tier": m.tier,
-        "accuracy": m.accuracy, "exact_match_rate": m.exact_rate,
+        "accuracy": m.accuracy, "accuracy_interval_95": [interval.low, interval.high] if interval else None,
+        "exact_match_rate": m.exact_rate,
         "cost_per_run_usd": _money(m.cost_per_run), "cost_per_1000_documents_usd": _money(m.cost_per_1000),
         "total_cost_usd": _money(m.total_cost), "median_latency_ms": m.median_latency_ms,
         "p95_latency_ms": m.p95_latency_ms, "spread": m.spread,
@@ -82,7 +84,9 @@ def report_json(data: ReportData, outputs: dict[int, tuple]) -> dict:
             "best_value": rec.best_value.model.model_id if rec.best_value else None,
             "fastest_good_enough": rec.fastest_good_enough.model.model_id if rec.fastest_good_enough else None,
         },
-        "summary": [_model_summary(m, rank_of.get(m.model_id)) for m in data.ranked],
+        "summary": [_model_summary(m, rank_of.get(m.model_id), data) for m in data.ranked],
+        "fields": [{"path": row.path, "models": {model_id: {"right": c.right, "of": c.total, "rate": c.rate}
+                                                 for model_id, c in row.cells.items()}} for row in data.fields],
         "error_patterns": [
             {"path": p.path, "wrong": p.wrong, "runs": p.total, "rate": p.rate,
              "models": [{"model_id": m.model_id, "wrong": m.wrong, "runs": m.total} for m in p.models]}

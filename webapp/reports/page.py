@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from ..domain import RunStatus
 from ..scoring import MISSING, NOT_JSON, ROOT
 from . import queries
+from .confidence import Confidence, Interval, bootstrap
+from .fields import FieldRow, field_table
 from .jsonview import Line, json_lines, pretty
 from .patterns import ErrorPattern, error_patterns
 from .recommend import Recommendation, rank, recommend
@@ -27,6 +29,11 @@ class ReportData:
     recommendation: Recommendation | None
     totals: Totals
     patterns: list[ErrorPattern]
+    confidence: Confidence | None   # None with fewer than two images
+    fields: list[FieldRow]
+
+    def interval(self, model_id: str) -> Interval | None:
+        return self.confidence.intervals.get(model_id) if self.confidence else None
 
     def name(self, model_id: str) -> str:
         for s in self.stats:
@@ -39,10 +46,14 @@ def load(conn, report: queries.SharedReport, catalog) -> ReportData:
     images = queries.report_images(conn, report.id)
     runs = queries.runs(conn, report.id)
     stats = summarize(runs, report.model_ids, catalog)
+    confidence = bootstrap(runs, report.model_ids)
+    expected = {i.id: i.expected for i in images}
     return ReportData(
         report=report, images=images, runs=runs, stats=stats,
-        ranked=rank(stats, report.priorities), recommendation=recommend(stats, report.priorities),
-        totals=totals(stats), patterns=error_patterns(runs, {i.id: i.expected for i in images}),
+        ranked=rank(stats, report.priorities, confidence),
+        recommendation=recommend(stats, report.priorities, confidence),
+        totals=totals(stats), patterns=error_patterns(runs, expected), confidence=confidence,
+        fields=field_table(runs, expected, report.model_ids),
     )
 
 
@@ -82,6 +93,21 @@ def calculator(data: ReportData, docs: str | None) -> Calculator:
     priced = [s for s in data.stats if s.cost_per_run is not None]
     rows = sorted(priced, key=lambda s: (s.cost_per_run, -(s.accuracy or 0), s.name.lower()))
     return Calculator(value, docs or "", error, [(s, s.monthly_cost(value)) for s in rows])
+
+
+@dataclass
+class FieldsView:
+    rows: list[FieldRow]
+    models: list[ModelStats]   # the columns, in ranking order
+    sort: str                  # a model id (its worst fields first), or "" (worst for any model first)
+
+
+def fields_view(data: ReportData, sort: str | None) -> FieldsView:
+    sort = sort if sort in data.report.model_ids else ""
+    rows = data.fields
+    if sort:
+        rows = sorted(rows, key=lambda r: (r.cells[sort].rate if r.cells[sort].rate is not None else 2.0, r.path))
+    return FieldsView(rows, data.ranked, sort)
 
 
 @dataclass

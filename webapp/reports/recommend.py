@@ -3,6 +3,8 @@
 The pick follows the user's priority order with tolerances: models within a small margin of
 the best on the first priority are "as good" on it, and the next priority decides among them
 (and so on). Without margins a 0.1-point accuracy lead would beat a model ten times cheaper.
+On accuracy, models the data cannot tell apart from the best (the bootstrap over images, see
+confidence.py) are as good too, whatever the gap: a lead on a handful of images may be noise.
 """
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from decimal import Decimal
 
 from ..domain import PRIORITIES
 from ..formatting import milliseconds, money, percent
+from .confidence import Confidence
 from .stats import ModelStats
 
 ACCURACY_MARGIN = 0.02   # 2 percentage points
@@ -49,10 +52,15 @@ def _best_of(pool: Sequence[ModelStats], metric: str) -> ModelStats:
     return min(pool, key=lambda m: _value(m, metric))
 
 
-def _close_to(pool, metric: str, best: ModelStats) -> list[ModelStats]:
+def _tied(best: ModelStats, other: ModelStats, confidence: Confidence | None) -> bool:
+    """On accuracy, the data cannot tell `other` from `best`."""
+    return confidence is not None and confidence.separable(best.model_id, other.model_id) is False
+
+
+def _close_to(pool, metric: str, best: ModelStats, confidence: Confidence | None = None) -> list[ModelStats]:
     target = _value(best, metric)
     if metric == "accuracy":
-        return [m for m in pool if m.accuracy >= target - ACCURACY_MARGIN - 1e-12]
+        return [m for m in pool if m.accuracy >= target - ACCURACY_MARGIN - 1e-12 or _tied(best, m, confidence)]
     limit = target * (Decimal(str(RATIO_MARGIN)) if metric == "cost" else RATIO_MARGIN)
     return [m for m in pool if _value(m, metric) <= limit]
 
@@ -68,7 +76,8 @@ def _priorities(priorities: Sequence[str] | None) -> list[str]:
     return order + [p for p in PRIORITIES if p not in order]
 
 
-def pick(pool: Sequence[ModelStats], priorities: Sequence[str] | None) -> Pick:
+def pick(pool: Sequence[ModelStats], priorities: Sequence[str] | None,
+         confidence: Confidence | None = None) -> Pick:
     order = _priorities(priorities)
     reasons: list[str] = []
     pool = list(pool)
@@ -78,9 +87,12 @@ def pick(pool: Sequence[ModelStats], priorities: Sequence[str] | None) -> Pick:
         if index == len(order) - 1 or len(pool) == 1:
             chosen = best
         else:
-            close = _close_to(pool, metric, best)
+            close = _close_to(pool, metric, best, confidence)
             if len(close) > 1:
-                reasons.append(_narrowing(metric, best, len(close), first))
+                tied = ([m for m in close if m is not best and _tied(best, m, confidence)]
+                        if metric == "accuracy" else [])
+                reasons.append(_tie_within_noise(best, tied, order[index + 1], confidence) if tied
+                               else _narrowing(metric, best, len(close), first))
                 pool = close
                 continue
             chosen = best
@@ -95,6 +107,22 @@ def _narrowing(metric, best, count, first) -> str:
               "cost": "within 20% of the lowest cost", "speed": "within 20% of the fastest median latency"}[metric]
     lead = f"{_describe(metric, best)} is the best; " if first else ""
     return f"{lead}{count} models are {within}, so the next priority decides."
+
+
+def _tie_within_noise(best: ModelStats, tied: list[ModelStats], decider: str, confidence: Confidence) -> str:
+    """Leaders the data cannot tell apart: say so, let the next priority decide, and say how
+    many more images would settle it."""
+    runner_up = max(tied, key=lambda m: (m.accuracy, m.name.lower()))
+    names = [best.name, *(m.name for m in sorted(tied, key=lambda m: (-m.accuracy, m.name.lower())))]
+    listed = " and ".join(names) if len(names) == 2 else ", ".join(names[:-1]) + " and " + names[-1]
+    text = (f"{listed} are tied within noise on accuracy ({best.name} {percent(best.accuracy, 1)}, "
+            f"{runner_up.name} {percent(runner_up.accuracy, 1)} on {confidence.images} images: the difference "
+            f"could be chance); {decider} decides.")
+    more = confidence.images_to_separate(best.model_id, runner_up.model_id, best.accuracy - runner_up.accuracy)
+    if more:
+        text += (f" About {more} more image{'s' if more != 1 else ''} would tell {best.name} and {runner_up.name} "
+                 "apart, if the difference holds.")
+    return text
 
 
 def _describe(metric, m: ModelStats) -> str:
@@ -173,20 +201,22 @@ def fastest_good_enough(pool: Sequence[ModelStats]) -> Pick | None:
                     f"within 5 points of the most accurate model."])
 
 
-def recommend(stats: Sequence[ModelStats], priorities: Sequence[str] | None) -> Recommendation | None:
+def recommend(stats: Sequence[ModelStats], priorities: Sequence[str] | None,
+              confidence: Confidence | None = None) -> Recommendation | None:
     pool = eligible(stats)
     if not pool:
         return None
-    return Recommendation(best=pick(pool, priorities), most_accurate=most_accurate(pool),
+    return Recommendation(best=pick(pool, priorities, confidence), most_accurate=most_accurate(pool),
                           best_value=best_value(pool), fastest_good_enough=fastest_good_enough(pool))
 
 
-def rank(stats: Sequence[ModelStats], priorities: Sequence[str] | None) -> list[ModelStats]:
+def rank(stats: Sequence[ModelStats], priorities: Sequence[str] | None,
+         confidence: Confidence | None = None) -> list[ModelStats]:
     """The whole table in recommendation order: pick the best, then the best of the rest..."""
     pool = eligible(stats)
     ranked = []
     while pool:
-        chosen = pick(pool, priorities).model
+        chosen = pick(pool, priorities, confidence).model
         ranked.append(chosen)
         pool = [m for m in pool if m is not chosen]
     rest = [m for m in stats if m not in ranked]

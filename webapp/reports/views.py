@@ -16,7 +16,7 @@ from . import charts, exports, page, queries
 bp = Blueprint("reports", __name__)
 
 # Query parameters that make up the report page's state (sorting, calculator, filters...).
-STATE = ("sort", "dir", "docs", "model", "status", "page", "image")
+STATE = ("sort", "dir", "docs", "fields", "model", "status", "page", "image")
 
 
 @bp.app_template_filter("json_text")
@@ -93,9 +93,10 @@ def show(token: str):
         "reports/show.html", data,
         table=page.table(data, args.get("sort"), args.get("dir")),
         calc=page.calculator(data, args.get("docs")),
+        fields=page.fields_view(data, args.get("fields")),
         runs=page.runs_view(data, args.get("model"), args.get("status"), args.get("page")),
         image=image,
-        scatter=charts.accuracy_vs_cost(data.ranked),
+        scatter=charts.accuracy_vs_cost(data.ranked, data.confidence.intervals if data.confidence else None),
         latency=charts.latency_distribution(data.ranked),
         costs=charts.cost_per_run(data.ranked),
     )
@@ -112,6 +113,12 @@ def ranking_fragment(token: str):
 def calculator_fragment(token: str):
     data = _load(token)
     return _render("reports/_calculator.html", data, calc=page.calculator(data, request.args.get("docs")))
+
+
+@bp.get("/r/<token>/fields")
+def fields_fragment(token: str):
+    data = _load(token)
+    return _render("reports/_fields.html", data, fields=page.fields_view(data, request.args.get("fields")))
 
 
 @bp.get("/r/<token>/runs")
