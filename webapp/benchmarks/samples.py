@@ -5,10 +5,15 @@ import io
 import json
 import random
 from decimal import Decimal
+from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
 from .uploads import CheckedImage
+
+# A font with a glyph for every character of the samples' text ("Café"): a model must be able
+# to read each expected value off the image. DejaVu Sans, under its own licence beside it.
+FONT = str(Path(__file__).resolve().parent.parent / "data" / "fonts" / "DejaVuSans.ttf")
 
 SHOPS = [("Corner Grocery", "12 Elm Street, Springfield"), ("Blue Bean Café", "4 Harbour Road, Portsmouth"),
          ("Hardware Hub", "88 Mill Lane, Leeds")]
@@ -28,7 +33,7 @@ def _receipt(index: int) -> tuple[dict, bytes]:
                 "date": f"2026-0{index + 3}-1{index + 2}", "items": items, "total": float(total),
                 "currency": "EUR" if index == 1 else "GBP"}
     img = Image.new("RGB", (420, 380), "white")
-    draw, font = ImageDraw.Draw(img), ImageFont.load_default(size=18)
+    draw, font = ImageDraw.Draw(img), ImageFont.truetype(FONT, 18)
     y = 24
     for line in [shop, address, f"Date: {expected['date']}", "-" * 34]:
         draw.text((24, y), line, fill="black", font=font)
