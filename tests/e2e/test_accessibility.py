@@ -183,10 +183,10 @@ STATES: dict[str, tuple[str, Callable[[Page, Site], None]]] = {
     "processing-running": ("owner", processing("running")),
     "processing-failed": ("owner", processing("failed")),
     "processing-cancelled": ("owner", processing("cancelled")),
-    "report-finished": ("owner", report("finished", "Use Claude Sonnet 4.5")),
+    "report-finished": ("owner", report("finished", "Use Gemini 2.5 Flash")),
     "report-running": ("owner", report("running", "Ranking")),
     "report-failed": ("owner", report("failed", "No recommendation yet")),
-    "report-shared": ("anonymous", report("finished", "Use Claude Sonnet 4.5")),
+    "report-shared": ("anonymous", report("finished", "Use Gemini 2.5 Flash")),
     "report-delete": ("owner", goto("/r/{finished}/delete", "Delete this benchmark?")),
     "not-found": ("anonymous", goto("/no-such-page", "Page not found")),
 }
