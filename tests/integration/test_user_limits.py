@@ -41,15 +41,14 @@ def test_a_third_running_benchmark_waits_for_one_to_finish(limited, client, logg
 
 def test_benchmarks_started_in_the_last_hour_are_limited(limited, client, logged_in, database_url):
     owner = user_id(database_url)
-    with psycopg.connect(database_url) as conn:
-        for _ in range(3):
-            report_id = create_benchmark(database_url, owner)
-            conn.execute("UPDATE reports SET status = 'complete' WHERE id = %s", (report_id,))
+    with psycopg.connect(database_url) as conn:  # three starts in the ledger, 10 minutes ago
+        conn.execute("INSERT INTO throttle_attempts (key, made_at) SELECT %s, now() - interval '10 minutes' "
+                     "FROM generate_series(1, 3)", (f"start:{owner}",))
     upload(client, ("a.png", png()))
     response = start(client)
     assert response.status_code == 429
     assert "You started 3 benchmarks in the last hour, the most allowed." in response.get_data(as_text=True)
-    assert "start it in 60 minutes" in response.get_data(as_text=True)
+    assert "start it in 50 minutes" in response.get_data(as_text=True)
 
 
 def test_stored_images_are_limited_per_user(limited, client, logged_in):
@@ -86,3 +85,16 @@ def test_starts_sent_at_once_make_one_benchmark(database_url, live_server):
             statuses = list(pool.map(click, range(10)))
     assert all(s in (303, 400, 429) for s in statuses), statuses
     assert reports(database_url) == 1
+
+
+def test_deleting_benchmarks_does_not_give_starts_back(limited, client, logged_in, database_url):
+    for _ in range(3):  # the limit is 3 an hour: start, cancel and delete, three times
+        upload(client, ("a.png", png()))
+        assert start(client).status_code == 303
+        with psycopg.connect(database_url, autocommit=True) as conn:
+            conn.execute("DELETE FROM reports")
+    upload(client, ("a.png", png()))
+    response = start(client)
+    assert response.status_code == 429 and "You started 3 benchmarks in the last hour" in response.get_data(
+        as_text=True)
+    assert reports(database_url) == 0

@@ -75,6 +75,22 @@ def test_bytes_after_the_image_are_dropped_and_the_image_kept_byte_for_byte(fmt,
     appended = b"<script>alert(1)</script>" + bytes(range(256)) * 1000
     checked = check_image("scan", original + appended)
     assert checked.data == original  # every byte of the image, and nothing after it
+    assert check_image("scan", original).data == original  # and a clean file is kept as it is
+
+
+def test_a_phone_photo_keeps_its_orientation_and_colour_profile():
+    import io
+
+    from PIL import Image
+
+    exif = Image.Exif()
+    exif[0x0112] = 6  # "rotate 90 degrees": how phones store a portrait photo
+    out = io.BytesIO()
+    Image.new("RGB", (60, 40), (200, 100, 50)).save(out, "JPEG", exif=exif.tobytes(), icc_profile=b"\0" * 128)
+    stored = check_image("portrait.jpg", out.getvalue()).data
+    assert stored == out.getvalue()
+    with Image.open(io.BytesIO(stored)) as img:
+        assert img.getexif()[0x0112] == 6
 
 
 def test_filenames_are_cleaned():

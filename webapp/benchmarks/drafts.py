@@ -7,7 +7,7 @@ from .. import db
 from . import limits, queries
 from .forms import NewBenchmarkForm, new_benchmark_form
 from .spec import DraftForm
-from .uploads import MAX_IMAGES, ImageRejected, check_image
+from .uploads import ImageRejected, check_image
 
 
 class UnstorableInput(Exception):
@@ -56,9 +56,6 @@ def save_uploads(owner_id: int, files) -> list[str]:
             image = check_image(upload.filename, data)
         except ImageRejected as e:
             problems.append(str(e))
-            continue
-        if len(queries.draft_images(conn, owner_id)) >= MAX_IMAGES:
-            problems.append(f"{image.filename} was not added: a benchmark takes at most {MAX_IMAGES} images.")
             continue
         full = limits.may_store(conn, owner_id, image.filename, len(image.data))
         if full:

@@ -42,7 +42,7 @@ def jpeg_end(data: bytes) -> int | None:
     if data[:2] != b"\xff\xd8":
         return None
     at, n = 2, len(data)
-    while at + 4 <= n:
+    while at + 2 <= n:
         if data[at] != 0xFF:
             return None
         marker = data[at + 1]
@@ -54,6 +54,8 @@ def jpeg_end(data: bytes) -> int | None:
         if 0xD0 <= marker <= 0xD7 or marker == 0x01:  # standalone markers
             at += 2
             continue
+        if at + 4 > n:
+            return None
         (length,) = struct.unpack(">H", data[at + 2:at + 4])
         at += 2 + length
         if marker == 0xDA:  # start of scan: skip its entropy-coded data

@@ -9,6 +9,7 @@ import datetime as dt
 from flask import current_app
 
 from . import queries
+from .uploads import MAX_IMAGES
 
 
 def _mb(size: float) -> str:
@@ -32,9 +33,11 @@ def may_start(conn, owner_id: int) -> str | None:
 
 
 def may_store(conn, owner_id: int, filename: str, size: int) -> str | None:
-    """None, or why this image does not fit in this user's storage."""
+    """None, or why this image does not fit: in the draft (MAX_IMAGES) or in this user's storage."""
     allowed = current_app.config["MAX_IMAGE_MB_PER_USER"] * 1_000_000
     queries.lock_owner(conn, owner_id, "images")
+    if len(queries.draft_images(conn, owner_id)) >= MAX_IMAGES:
+        return f"{filename} was not added: a benchmark takes at most {MAX_IMAGES} images."
     used = queries.owner_usage(conn, owner_id).image_bytes
     if used + size > allowed:
         return (f"{filename} was not added: your images take {_mb(used)} of the {_mb(allowed)} you may store. "

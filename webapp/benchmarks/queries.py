@@ -238,11 +238,20 @@ def owner_usage(conn, owner_id: int) -> OwnerUsage:
     return fetch_one(conn, OwnerUsage, """
         SELECT (SELECT count(*) FROM reports WHERE owner_id = %(owner)s AND status IN ('queued', 'running'))
                    AS running,
-               (SELECT count(*) FROM reports WHERE owner_id = %(owner)s AND created_at > now() - interval '1 hour')
-                   AS started_last_hour,
-               (SELECT min(created_at) FROM reports WHERE owner_id = %(owner)s
-                   AND created_at > now() - interval '1 hour') AS oldest_start_last_hour,
+               -- Starts are counted in their own ledger: deleting a report does not give one back.
+               (SELECT count(*) FROM throttle_attempts WHERE key = %(start_key)s
+                   AND made_at > now() - interval '1 hour') AS started_last_hour,
+               (SELECT min(made_at) FROM throttle_attempts WHERE key = %(start_key)s
+                   AND made_at > now() - interval '1 hour') AS oldest_start_last_hour,
                (SELECT coalesce(sum(octet_length(data)), 0) FROM draft_images WHERE owner_id = %(owner)s)
                + (SELECT coalesce(sum(octet_length(i.data)), 0) FROM report_images i
                   JOIN reports r ON r.id = i.report_id WHERE r.owner_id = %(owner)s) AS image_bytes""",
-                     {"owner": owner_id})
+                     {"owner": owner_id, "start_key": start_key(owner_id)})
+
+
+def start_key(owner_id: int) -> str:
+    return f"start:{owner_id}"
+
+
+def record_start(conn, owner_id: int) -> None:
+    conn.execute("INSERT INTO throttle_attempts (key) VALUES (%(key)s)", {"key": start_key(owner_id)})

@@ -64,9 +64,11 @@ def parse_budget(raw: str, hard_ceiling: Decimal) -> Decimal | None:
         value = Decimal(raw)
     except InvalidOperation:
         return None
-    if not value.is_finite() or value != value.quantize(CENT):
-        return None  # not a number, or finer than a cent (it would be shown rounded)
-    return value if CENT <= value <= hard_ceiling else None
+    if not value.is_finite() or not CENT <= value <= hard_ceiling:
+        return None
+    if value != value.quantize(CENT):
+        return None  # finer than a cent: it would be shown rounded
+    return value
 
 
 def validate(form: DraftForm, images: list, catalog: Catalog, hard_ceiling: Decimal,

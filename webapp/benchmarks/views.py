@@ -96,7 +96,9 @@ def add_images():
 @login_required
 def remove_image(image_id: int):
     _saved()
-    queries.remove_draft_image(db.get(), current_user.id, image_id)
+    conn = db.get()
+    queries.lock_owner(conn, current_user.id, "start")  # never under a start that is copying the draft
+    queries.remove_draft_image(conn, current_user.id, image_id)
     db.commit()
     return _back_to_form("images")
 
@@ -134,7 +136,8 @@ def start():
         flash("That benchmark was already started.", "info")
         return redirect(url_for("reports.dashboard"), 303)
     provider = provider_for_new_benchmarks(current_app.config)
-    report_id = queries.create_report(db.get(), current_user.id, spec, provider, provider == SIMULATED)
+    report_id = queries.create_report(conn, current_user.id, spec, provider, provider == SIMULATED)
+    queries.record_start(conn, current_user.id)
     db.commit()
     return redirect(url_for("benchmarks.processing", report_id=report_id), 303)
 
@@ -151,6 +154,7 @@ def autosave():
 @login_required
 def use_samples():
     conn = db.get()
+    queries.lock_owner(conn, current_user.id, "start")  # never under a start that is copying the draft
     form, images = queries.load_draft(conn, current_user.id)
     for image in images:
         queries.remove_draft_image(conn, current_user.id, image.id)

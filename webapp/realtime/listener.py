@@ -108,5 +108,5 @@ def _sever(conn: psycopg.Connection) -> None:
     try:
         with socket.socket(fileno=os.dup(conn.fileno())) as sock:
             sock.shutdown(socket.SHUT_RDWR)
-    except OSError:
+    except (OSError, psycopg.Error):
         pass  # already gone

@@ -73,9 +73,11 @@ class SocketWriter:
         return self._sock.fileno()
 
     def close(self) -> None:
-        """A lingering close: the close frame is followed by a FIN, and what the client still
-        sends is read and dropped for a moment. Closing with unread data would send a RST,
-        which can destroy the close frame before the client reads it."""
+        """When the reader ends first (the client closed, or sent a message): the close frame is
+        followed by a FIN, and what the client still sends is read and dropped for a moment.
+        Closing with unread data would send a RST, which can destroy the close frame before the
+        client reads it. (When the handler ends first, the web server closes the socket itself;
+        a client that loses the close frame sees 1006, which the page retries too.)"""
         try:
             self._sock.shutdown(socket.SHUT_WR)
             deadline, dropped = time.monotonic() + LINGER_SECONDS, 0
@@ -131,7 +133,10 @@ class SocketWriter:
         view = memoryview(data)
         while view:
             remaining = deadline - time.monotonic()
-            writable = remaining > 0 and select.select([], [self._sock], [], remaining)[1]
+            try:
+                writable = remaining > 0 and select.select([], [self._sock], [], remaining)[1]
+            except ValueError:  # the reader closed the socket meanwhile
+                raise OSError("the socket is closed") from None
             if not writable:
                 self.broken = len(view) < len(data)
                 raise SendTimeout("the viewer's socket did not take the frame in time")

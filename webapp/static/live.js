@@ -2,7 +2,7 @@
 // connection state, announce milestones politely. "Reconnecting…" always means a retry is on
 // its way: the ws extension retries only closes 1006/1011/1012/1013, so this file retries every
 // other close itself, and reloads the page when the server refuses the viewer (1008): the
-// reload then lands on the login page, or on the report.
+// reload then lands on the login page, or on the report (once: see refused()).
 (function () {
   "use strict";
   if (!window.htmx) return;
@@ -58,8 +58,7 @@
     wrapper = evt.detail.socketWrapper;
     if (closed.target !== socket || finished()) return;
     if (closed.code === REFUSED) {
-      setPill("reconnecting", "Reloading…");
-      setTimeout(function () { location.reload(); }, retryDelay(0));
+      refused();
       return;
     }
     setPill("reconnecting", "Reconnecting…");
@@ -67,6 +66,21 @@
       retryTimer = setTimeout(reconnectNow, retryDelay(retries++));
     }
   });
+
+  // A refused socket reloads the page once: the reload lands on the login page or the report.
+  // Refused again right after a reload (the server refuses this page itself, say behind a
+  // proxy that rewrites the host), the page stops and says so instead of reloading for ever.
+  var RELOADED = "vb-live-reloaded:" + location.pathname;
+  function refused() {
+    var last = Number(sessionStorage.getItem(RELOADED) || 0);
+    if (Date.now() - last < 30000) {
+      setPill("ended", "Not connected: reload the page");
+      return;
+    }
+    sessionStorage.setItem(RELOADED, String(Date.now()));
+    setPill("reconnecting", "Reloading…");
+    setTimeout(function () { location.reload(); }, retryDelay(0));
+  }
 
   // A tab coming back, or a page restored from the back/forward cache, must not wait for a
   // retry timer that may have been throttled in the background.
