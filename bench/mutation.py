@@ -80,19 +80,20 @@ class _Mutator(ast.NodeTransformer):
         return node
 
     def visit_Constant(self, node):
-        if isinstance(node.value, bool):
-            if self._hit(node, f"{node.value} -> {not node.value}"):
-                return ast.copy_location(ast.Constant(not node.value), node)
-        elif isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
-            if self._hit(node, f"{node.value!r} -> {node.value + 1!r}"):
-                return ast.copy_location(ast.Constant(node.value + 1), node)
+        value = node.value
+        if isinstance(value, bool):
+            flipped = not value
+            return ast.copy_location(ast.Constant(flipped), node) if self._hit(node, f"{value} -> {flipped}") else node
+        if isinstance(value, (int, float)) and self._hit(node, f"{value!r} -> {value + 1!r}"):
+            return ast.copy_location(ast.Constant(value + 1), node)
         return node
 
     def visit_Return(self, node):
         self.generic_visit(node)
-        if node.value is not None and not (isinstance(node.value, ast.Constant) and node.value.value is None):
-            if self._hit(node, "return value -> None"):
-                node.value = ast.Constant(None)
+        returns_something = node.value is not None and not (
+            isinstance(node.value, ast.Constant) and node.value.value is None)
+        if returns_something and self._hit(node, "return value -> None"):
+            node.value = ast.Constant(None)
         return node
 
     def visit_Expr(self, node):
