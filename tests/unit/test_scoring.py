@@ -290,3 +290,37 @@ def test_flatten_paths_are_unique_and_leaves_counted(value):
         return 1
 
     assert len(flatten(value)) == count(value, top=True)
+
+
+# --- values a wrong comparison would get wrong ---------------------------------------
+
+@pytest.mark.parametrize("mode", MODES)
+def test_true_differs_from_false(mode):
+    # Same JSON type (boolean), different value: 0 of 1 field right, both ways round.
+    result = compare({"paid": True}, {"paid": False}, mode)
+    assert result == Comparison(False, 0.0, 1, 0, [FieldDiff("paid", True, False, "different value")])
+    assert compare({"paid": False}, {"paid": True}, mode).diffs == [FieldDiff("paid", False, True, "different value")]
+    assert compare({"paid": False}, {"paid": False}, mode).exact
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_nan_equals_only_nan(mode):
+    nan = float("nan")
+    # Python's json reads NaN: a value equals itself, even NaN (which != itself as a float).
+    result = compare({"total": nan, "n": 1}, '{"total": NaN, "n": 1}', mode)
+    assert (result.exact, result.correct_fields, result.total_fields) == (True, 2, 2)
+    # NaN against a number is wrong either way round: 1 of 2 fields right.
+    result = compare({"total": nan, "n": 1}, {"total": 12.5, "n": 1}, mode)
+    assert (result.exact, result.field_accuracy) == (False, 0.5)
+    assert [(d.path, d.actual, d.reason) for d in result.diffs] == [("total", 12.5, "different value")]
+    result = compare({"total": 12.5}, {"total": nan}, mode)
+    assert (result.exact, result.field_accuracy, paths(result)) == (False, 0.0, ["total"])
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_tuple_is_an_array(mode):
+    # flatten() walks tuples like lists, so an empty tuple is the empty-array leaf.
+    assert compare({"tags": [], "n": 1}, {"tags": (), "n": 1}, mode).exact
+    assert compare({"tags": ["a"]}, {"tags": ("a",)}, mode).exact
+    result = compare({"tags": {}}, {"tags": ()}, mode)
+    assert result.diffs == [FieldDiff("tags", {}, (), "different type")]
