@@ -27,7 +27,8 @@ from bench.common import ROOT, environment_line, table
 MODULES = {
     "scoring": ("webapp/scoring.py", ["tests/unit/test_scoring.py"]),
     "stats": ("webapp/reports/stats.py", ["tests/unit/test_report_stats.py", "tests/unit/test_report_recommend.py"]),
-    "recommend": ("webapp/reports/recommend.py", ["tests/unit/test_report_recommend.py"]),
+    "recommend": ("webapp/reports/recommend.py", ["tests/unit/test_report_recommend.py",
+                                                 "tests/unit/test_report_rationale.py"]),
     "patterns": ("webapp/reports/patterns.py", ["tests/unit/test_report_recommend.py"]),
     "confidence": ("webapp/reports/confidence.py", ["tests/unit/test_report_confidence.py",
                                                    "tests/unit/test_report_recommend.py"]),
