@@ -1,8 +1,11 @@
 """The bootstrap over images against cases small enough to work out by hand."""
+from dataclasses import FrozenInstanceError
+
+import numpy as np
 import pytest
 
 from tests.support.reports import run
-from webapp.reports.confidence import bootstrap
+from webapp.reports.confidence import Confidence, bootstrap
 
 
 def scored(model, image, accuracy, sample=0):
@@ -66,3 +69,49 @@ def test_the_same_report_always_gives_the_same_numbers():
     runs = [scored(m, i, (i * 7 % 10) / 10 + (0.05 if m == "a" else 0)) for m in "ab" for i in range(1, 9)]
     first, second = bootstrap(runs, ["a", "b"]), bootstrap(runs, ["a", "b"])
     assert first.intervals == second.intervals
+
+
+def test_the_interval_runs_from_the_2_5th_to_the_97_5th_percentile():
+    # 101 resampled differences 0.00, 0.01, ..., 1.00: the 2.5th percentile lies at rank 100 x 0.025 =
+    # 2.5, halfway between 0.02 and 0.03; the 97.5th at rank 97.5, halfway between 0.97 and 0.98.
+    conf = Confidence(101, {}, {"a": np.arange(101) / 100, "b": np.zeros(101)})
+    diff = conf.difference("a", "b")
+    assert (diff.low, diff.high, diff.half_width) == (pytest.approx(0.025), pytest.approx(0.975),
+                                                      pytest.approx(0.475))
+
+
+def test_an_interval_that_touches_zero_does_not_tell_the_models_apart():
+    # a - b is 0 on image 1 and +0.2 on image 2. Resampled: 0 (1/4), +0.1 (1/2), +0.2 (1/4): the
+    # interval [0, 0.2] does not leave zero out, whichever way round.
+    runs = [scored("a", 1, 0.5), scored("b", 1, 0.5), scored("a", 2, 0.7), scored("b", 2, 0.5)]
+    conf = bootstrap(runs, ["a", "b"])
+    diff = conf.difference("a", "b")
+    assert (diff.low, diff.high) == (0.0, pytest.approx(0.2))
+    assert conf.separable("a", "b") is False and conf.separable("b", "a") is False
+    # Half width 0.1 against an observed 0.1: about 2 x (0.1 / 0.1)^2 = 2 images would do, which
+    # are already there: at least 1 more is suggested.
+    assert conf.images_to_separate("a", "b", observed=0.1) == 1
+
+
+def test_the_same_difference_on_every_image_needs_no_more_images():
+    # a - b is exactly 0.25 on both images, so on every resample: a zero-width interval.
+    runs = [scored("a", 1, 0.5), scored("b", 1, 0.25), scored("a", 2, 0.75), scored("b", 2, 0.5)]
+    conf = bootstrap(runs, ["a", "b"])
+    diff = conf.difference("a", "b")
+    assert (diff.low, diff.high, diff.half_width) == (0.25, 0.25, 0.0)
+    assert conf.separable("a", "b") is True
+    assert conf.images_to_separate("a", "b", observed=0.25) is None
+
+
+def test_a_model_without_scored_runs_has_no_interval_and_no_verdict():
+    runs = [scored("a", 1, 0.5), scored("a", 2, 1.0), run("b", image=1, status="skipped")]
+    conf = bootstrap(runs, ["a", "b"])
+    assert list(conf.intervals) == ["a"]
+    assert conf.difference("a", "b") is None and conf.difference("b", "a") is None
+    assert conf.separable("a", "b") is None and conf.images_to_separate("a", "b", observed=0.5) is None
+
+
+def test_intervals_are_frozen():
+    conf = bootstrap([scored("a", 1, 0.0), scored("a", 2, 1.0)], ["a"])
+    with pytest.raises(FrozenInstanceError):
+        conf.intervals["a"].low = 0.5
