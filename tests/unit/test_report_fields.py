@@ -1,8 +1,10 @@
 """Per-field accuracy against counts worked out by hand."""
-from dataclasses import replace
+from dataclasses import FrozenInstanceError, replace
+
+import pytest
 
 from tests.support.reports import run
-from webapp.reports.fields import field_table, fold
+from webapp.reports.fields import Cell, FieldRow, field_table, fold
 
 EXPECTED = {1: {"total": 10, "items": [{"name": "a", "price": 1}, {"name": "b", "price": 2}]},
             2: {"total": 5, "items": []}}
@@ -52,3 +54,18 @@ def test_worst_fields_come_first():
 def test_a_model_with_no_scored_run_has_no_rate():
     rows = field_table([replace(run("a", image=2), diffs=[])], {2: EXPECTED[2]}, ["a", "b"])
     assert all(r.cells["b"].rate is None and r.cells["a"].rate == 1.0 for r in rows)
+
+
+def test_a_row_no_model_was_scored_on_counts_as_right():
+    # No rate to take the minimum of: the row sorts with the fields every model got right (1.0).
+    assert FieldRow("total", {"a": Cell(0, 0), "b": Cell(0, 0)}).worst == 1.0
+    assert FieldRow("total", {"a": Cell(0, 0), "b": Cell(1, 4)}).worst == 0.25  # 1 of 4
+
+
+def test_rows_and_cells_are_frozen():
+    [row] = field_table([replace(run("a", image=2), diffs=[])], {2: {"total": 5}}, ["a"])
+    assert (row.path, row.cells["a"]) == ("total", Cell(1, 1))
+    with pytest.raises(FrozenInstanceError):
+        row.path = "other"
+    with pytest.raises(FrozenInstanceError):
+        row.cells["a"].right = 0
