@@ -1,6 +1,7 @@
 import json
 import random
 import time
+from dataclasses import FrozenInstanceError
 
 import pytest
 from hypothesis import given, settings
@@ -178,3 +179,59 @@ def test_never_raises_and_ok_means_dict(text):
     result = parse_lenient(text)
     assert result.ok == isinstance(result.value, dict)
     assert result.ok == (result.error is None)
+
+
+# --- the limits at their edges (written out: the constants themselves are what is checked) ----
+
+def test_two_million_characters_are_read_and_one_more_is_too_many():
+    text = '{"a": 1}' + " " * (2_000_000 - 8)  # 8 + 1,999,992 = 2,000,000 characters
+    assert parse_lenient(text) == ok({"a": 1})
+    assert parse_lenient(text + " ") == ParsedJSON(None, False, "output too large (more than 2,000,000 characters)")
+
+
+def test_the_200th_brace_is_tried_and_the_201st_is_not():
+    # 199 stray braces, then the object's: its `{` is the 200th candidate.
+    assert parse_lenient("{" * 199 + '{"a": 1}') == ok({"a": 1})
+    # 200 stray braces: the last one tried (index 199) fails on the `{` at index 200, column 201.
+    assert parse_lenient("{" * 200 + '{"a": 1}') == ParsedJSON(
+        None, False, "no JSON object found (Expecting property name enclosed in double quotes at line 1 column 201)")
+
+
+def test_100_levels_are_fine_and_101_too_deep():
+    assert parse_lenient('{"a": ' * 100 + "1" + "}" * 100).ok
+    assert parse_lenient('{"a": ' * 101 + "1" + "}" * 101) == ParsedJSON(None, False, "JSON nested too deeply")
+
+
+def test_results_are_frozen():
+    with pytest.raises(FrozenInstanceError):
+        parse_lenient('{"a": 1}').ok = False
+
+
+# --- arrays, braces and the error that explains a failure ---------------------------
+
+def test_fenced_array_without_objects_is_an_array():
+    assert parse_lenient('```json\n[1, 2]\n```') == ParsedJSON(None, False, "expected a JSON object, got an array")
+
+
+@pytest.mark.parametrize("text", ['Data:\n[\n  {"a": 1}\n]', '[{"a": 1}]\nThat is the only item.'])
+def test_pretty_printed_or_leading_array_is_an_array(text):
+    # The `[` is found across the newline and indent before the `{`, or at the very first character.
+    assert parse_lenient(text) == ParsedJSON(None, False, "expected a JSON object, got an array")
+
+
+def test_an_array_that_never_closes_is_not_an_array():
+    # Only a decodable array makes its first object "an array": truncated, the object is the answer.
+    assert parse_lenient('Items: [{"a": 1}, {"a": 2') == ok({"a": 1})
+
+
+def test_doubled_braces_yield_the_object_inside():
+    # The `{` at index 6 fails on the `{` right after it (index 7), which is then tried and decodes.
+    assert parse_lenient('Here: {{"a": 1}}') == ok({"a": 1})
+
+
+def test_the_outer_attempt_explains_a_failure_at_the_same_place():
+    # `\d` is no JSON escape. The object fails at the backslash (index 14, column 15) as an invalid
+    # escape; the `{` inside the string fails there too, as a missing property name: the first
+    # attempt to get that far is the one reported.
+    assert parse_lenient('{"pattern": "{\\d+}"}') == ParsedJSON(
+        None, False, "no JSON object found (Invalid \\escape at line 1 column 15)")
