@@ -22,9 +22,9 @@ def summarize(report: dict, pip_audit_status: int, required: bool, error: str = 
             fixes = ", ".join(v.get("fix_versions") or []) or "no fix yet"
             lines.append(f"VULNERABLE {d['name']} {d.get('version', '?')}: {v.get('id')} (fixed in {fixes})")
     if vulnerable:
-        return 1, lines + [f"{len(vulnerable)} of {len(deps)} dependencies have known vulnerabilities."]
+        return 1, [*lines, f"{len(vulnerable)} of {len(deps)} dependencies have known vulnerabilities."]
     if pip_audit_status not in (0, 1):
-        return pip_audit_status, lines + [f"pip-audit failed (exit {pip_audit_status})."]
+        return pip_audit_status, [*lines, f"pip-audit failed (exit {pip_audit_status})."]
     if not audited:
         lines.append(f"AUDIT NOT PERFORMED: the advisory service could not be reached for any of the "
                      f"{len(deps)} dependencies (offline or a mirror without advisory data).")
