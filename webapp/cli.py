@@ -1,4 +1,4 @@
-"""Command line: `visionbench serve | migrate | worker` (also `python -m webapp ...`)."""
+"""Command line: `visionbench serve | migrate | worker | status` (also `python -m webapp ...`)."""
 from __future__ import annotations
 
 import argparse
@@ -54,7 +54,48 @@ def cmd_worker(args) -> int:
         print("DATABASE_URL is not set. `visionbench serve` starts a worker with the embedded "
               "database; a separate worker needs DATABASE_URL.", file=sys.stderr)
         return 2
-    return run_worker(config, concurrency=config["WORKER_CONCURRENCY"])
+    return run_worker(config)
+
+
+def cmd_status(args) -> int:
+    """The job workers on this machine and those the database knows; exit status 1 when the
+    database is unreachable or a worker is not working."""
+    import psycopg
+
+    from .engine import status
+
+    config = load_config()
+    healthy = True
+    local = status.local_workers(Path(config["DATA_DIR"]) / "workers")
+    print(f"Job workers on this machine ({Path(config['DATA_DIR']) / 'workers'}):")
+    for state in local:
+        line, ok = status.describe_local(state)
+        healthy &= ok
+        print("  " + line)
+    if not local:
+        print("  none")
+    url = config["DATABASE_URL"] or _embedded_url(config)
+    try:
+        with psycopg.connect(url, connect_timeout=5) as conn:
+            workers = status.database_workers(conn)
+    except psycopg.OperationalError as e:
+        print(f"Database: UNREACHABLE ({type(e).__name__})")
+        return 1
+    print("Database: reachable. Job workers it has heard from:")
+    for worker in workers:
+        healthy &= worker.alive
+        print("  " + status.describe_database_worker(worker))
+    if not workers:
+        print("  none: no benchmark will run until a worker starts")
+        healthy = False
+    return 0 if healthy else 1
+
+
+def _embedded_url(config: dict) -> str:
+    """The embedded PostgreSQL's socket (of a running `visionbench serve`); never starts it."""
+    from .db.embedded import EmbeddedPostgres
+
+    return EmbeddedPostgres(Path(config["DATA_DIR"]) / "postgres").uri
 
 
 def cmd_serve(args) -> int:
@@ -121,5 +162,7 @@ def main(argv=None) -> int:
     sub.add_parser("serve", help="run the web app and a job worker (embedded PostgreSQL if DATABASE_URL is unset)")
     sub.add_parser("migrate", help="apply database migrations")
     sub.add_parser("worker", help="run a job worker against DATABASE_URL")
+    sub.add_parser("status", help="show the job workers: database reachable, heartbeat, benchmarks running")
     args = parser.parse_args(argv)
-    return {"serve": cmd_serve, "migrate": cmd_migrate, "worker": cmd_worker}[args.command](args)
+    commands = {"serve": cmd_serve, "migrate": cmd_migrate, "worker": cmd_worker, "status": cmd_status}
+    return commands[args.command](args)

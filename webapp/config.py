@@ -66,8 +66,10 @@ def load_config(environ=None) -> dict:
         "WORKER_CONNECTIONS": _int(environ, "WORKER_CONNECTIONS", 10000),
         # A file (or "-" for the terminal) for the web server's access log; unset: none.
         "ACCESS_LOG": environ.get("ACCESS_LOG") or None,
-        # Benchmarks one worker process runs at once.
-        "WORKER_CONCURRENCY": _int(environ, "WORKER_CONCURRENCY", 4),
+        # Benchmarks one worker process runs at once, and model calls it has in flight at once
+        # (all its benchmarks together); sized by bench/engine.py, see docs/performance.md.
+        "WORKER_CONCURRENCY": _int(environ, "WORKER_CONCURRENCY", 100),
+        "MAX_CALLS_PER_WORKER": _int(environ, "MAX_CALLS_PER_WORKER", 1000),
         "DB_POOL_MAX": _int(environ, "DB_POOL_MAX", 10),
         # Live page: seconds between pings to each viewer (a viewer that misses one is dropped),
         # and seconds a frame may wait to be queued before a viewer too slow for it is dropped.

@@ -125,4 +125,5 @@ def test_security_headers_are_sent(client):
 def test_healthz_checks_the_database(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json == {"status": "ok", "database": "up"}
+    assert response.json == {"status": "ok", "database": "up",
+                             "workers": {"alive": 0, "silent": 0, "benchmarks_running": 0}}

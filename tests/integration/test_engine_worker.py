@@ -1,11 +1,14 @@
 """The job worker as a real process on the real queue: runs, scores, limits, crash safety."""
 import signal
+import subprocess
+import sys
 
+import httpx
 import psycopg
 import pytest
 
 from tests.support.benchmarks import create_benchmark, create_user, report_status, run_counts, wait_for
-from tests.support.live_server import LiveServer
+from tests.support.live_server import ROOT, LiveServer
 
 
 @pytest.fixture
@@ -151,4 +154,18 @@ def test_provider_outage_fails_the_report_with_a_reason(database_url, workers):
         errors = [r[0] for r in conn.execute("SELECT error FROM benchmark_runs WHERE report_id = %s", (report_id,))]
     assert "All 2 runs failed" in reason and "HTTP 500" in reason
     assert all("HTTP 500" in e for e in errors)
-    assert not any("sk-test-secret-key" in (e or "") for e in errors + [reason])
+    assert not any("sk-test-secret-key" in (e or "") for e in [*errors, reason])
+
+
+def test_healthz_and_the_status_command_show_the_workers(database_url, workers, tmp_path):
+    workers.start()
+    assert httpx.get(workers.url + "/healthz").json()["workers"] == {"alive": 0, "silent": 0, "benchmarks_running": 0}
+    workers.start_worker()
+    wait_for(lambda: httpx.get(workers.url + "/healthz").json()["workers"]["alive"] == 1, message="its heartbeat")
+
+    def status():
+        return subprocess.run([sys.executable, "-m", "webapp", "status"], cwd=ROOT, capture_output=True, text=True,
+                              env={**workers.env, "DATA_DIR": str(tmp_path)}, timeout=30)
+    shown = wait_for(lambda: (s := status()).returncode == 0 and s, timeout=15, interval=0.5, message="all well")
+    assert "running; last heartbeat" in shown.stdout  # its state file, on this machine
+    assert "alive, last heartbeat" in shown.stdout  # its row, in the database

@@ -4,24 +4,30 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Awaitable, Callable
 
 import psycopg
-from psycopg_pool import AsyncConnectionPool, PoolTimeout
+from psycopg_pool import AsyncConnectionPool
 
 from ..catalog import Catalog
 from ..scoring import compare
 from . import queries as q
 from .json_extract import parse_lenient
 from .providers import CallRequest, Provider, ProviderError
+from .reachability import Reachability
 from .retry import call_with_retries
 
 log = logging.getLogger(__name__)
 
 ESTIMATE_INPUT_TOKENS = 1500
 ESTIMATE_OUTPUT_TOKENS = 500
+RETRY_FIRST_SECONDS = 0.2
+RETRY_MAX_SECONDS = 5.0
+# A statement gets this long, waiting for a connection included. A network that drops packets
+# silently, or a proxy that holds them, sends no error: only a deadline ends the wait.
+DB_DEADLINE_SECONDS = 10.0
 
 
 @dataclass
@@ -31,28 +37,46 @@ class Engine:
     catalog: Catalog
     max_calls_per_model: int = 3
     max_calls_per_report: int = 10
+    # Calls in flight in this process, all benchmarks together: what one process may ask of
+    # the providers (and of its own CPU) at once.
+    max_calls_per_worker: int = 1000
     call_timeout: float = 120.0
     # Called with the report id once a report has ended (the completion email).
     on_report_finished: Callable[[int], Awaitable[None]] | None = None
-    # How long a run's result waits in memory for an unreachable database (a restart) before
-    # the job gives up; the report is then queued again by a worker (worker.py).
-    database_outage_seconds: float = 120.0
+    # The process's id in engine_workers: the reports it claims are its own until it stops or
+    # is declared dead (webapp/engine/presence.py). None: claims without an owner (tests).
+    worker_id: str | None = None
+    database: Reachability = field(default_factory=Reachability)
+    calls_in_flight: int = 0
+    results_waiting: int = 0  # writes held in memory until the database answers
+
+    def __post_init__(self):
+        self.call_slots = asyncio.Semaphore(self.max_calls_per_worker)
 
 
 async def _with_db(engine: Engine, action, *args, **kwargs):
-    """`action(conn, *args)` on a pooled connection, tried again while the database cannot be
-    reached: a result already paid for is written when the database is back, not lost."""
-    delay, deadline = 0.2, time.monotonic() + engine.database_outage_seconds
-    while True:
-        try:
-            async with engine.pool.connection() as conn:
-                return await action(conn, *args, **kwargs)
-        except (psycopg.OperationalError, PoolTimeout) as e:
-            if time.monotonic() + delay > deadline:
-                raise
-            log.warning("database unreachable (%s); trying again in %.1f s", type(e).__name__, delay)
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 5.0)
+    """`action(conn, *args)` on a pooled connection, tried again for as long as the database
+    cannot be reached: a result already paid for is written when the database is back, never
+    lost. Only cancellation ends the wait (the worker stopping, or a report it lost). Every
+    action is safe to repeat: one that timed out may have been applied."""
+    delay, waiting = RETRY_FIRST_SECONDS, False
+    try:
+        while True:
+            try:
+                async with asyncio.timeout(DB_DEADLINE_SECONDS):
+                    async with engine.pool.connection() as conn:
+                        result = await action(conn, *args, **kwargs)
+                engine.database.answered()
+                return result
+            except (psycopg.OperationalError, TimeoutError) as e:  # PoolTimeout is one too
+                engine.database.failed(e)
+                if not waiting:
+                    waiting, engine.results_waiting = True, engine.results_waiting + 1
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, RETRY_MAX_SECONDS)
+    finally:
+        if waiting:
+            engine.results_waiting -= 1
 
 
 @dataclass
@@ -75,17 +99,12 @@ class Budget:
 
 
 async def run_report(engine: Engine, report_id: int) -> None:
-    async with engine.pool.connection() as conn:
-        report = await q.claim_report(conn, report_id)
-        if report is None:
-            log.info("report %s is not runnable (finished, cancelled or gone)", report_id)
-            return
-        requeued = await q.requeue_interrupted_runs(conn, report_id)
-        if requeued:
-            log.info("report %s: %s interrupted runs will run again", report_id, requeued)
-        images = await q.load_images(conn, report_id)
-        runs = await q.pending_runs(conn, report_id)
-        budget = Budget(report.budget_usd, await q.amount_spent(conn, report_id))
+    started = await _with_db(engine, _claim_in, engine, report_id)
+    if started is None:
+        log.info("report %s is not runnable here (finished, cancelled, gone, or run by another worker)",
+                 report_id)
+        return
+    report, images, runs, budget = started
     try:
         provider = engine.providers.get(report.provider)
         if provider is None:
@@ -96,13 +115,30 @@ async def run_report(engine: Engine, report_id: int) -> None:
     except _EngineStop as stop:
         await _fail_report(engine, report_id, str(stop))
     except asyncio.CancelledError:
-        raise  # worker stopping: the job ends aborted, and is queued again (worker.py)
+        raise  # worker stopping, or the report was taken from it: queued again (worker.py)
     except Exception as e:
         log.exception("report %s: engine failure", report_id)
         await _fail_report(engine, report_id, f"The engine failed unexpectedly ({type(e).__name__}).")
         await _announce(engine, report_id)
         raise
     await _announce(engine, report_id)
+
+
+async def _claim_in(conn, engine: Engine, report_id: int):
+    async with conn.transaction():
+        try:
+            report = await q.claim_report(conn, report_id, engine.worker_id)
+        except psycopg.errors.ForeignKeyViolation:
+            return None  # this worker was just declared dead; it registers again (presence.py)
+        if report is None:
+            return None
+        requeued = await q.requeue_interrupted_runs(conn, report_id)
+        if requeued:
+            log.info("report %s: %s interrupted runs will run again", report_id, requeued)
+        images = await q.load_images(conn, report_id)
+        runs = await q.pending_runs(conn, report_id)
+        budget = Budget(report.budget_usd, await q.amount_spent(conn, report_id))
+    return report, images, runs, budget
 
 
 async def _announce(engine: Engine, report_id: int) -> None:
@@ -124,8 +160,9 @@ async def _run_all(engine, report, provider, images, runs, budget) -> None:
     report_slots = asyncio.Semaphore(engine.max_calls_per_report)
 
     async def one(run):
-        # Model slot first: a run waiting for its model must not hold one of the report's slots.
-        async with model_slots[run.model_id], report_slots:
+        # Model slot first: a run waiting for its model must not hold one of the report's slots;
+        # the worker's slots last, so that only runs ready to go wait for them.
+        async with model_slots[run.model_id], report_slots, engine.call_slots:
             await _execute(engine, report, provider, images[run.image_id], run, budget)
 
     await asyncio.gather(*(one(run) for run in runs))
@@ -137,7 +174,10 @@ async def _execute(engine, report, provider, image, run, budget) -> None:
     if not budget.reserve(estimate):
         await _with_db(engine, q.skip_run, run.id, f"Skipped: the budget ceiling of ${budget.ceiling:.2f} was reached.")
         return
-    if not await _with_db(engine, q.start_run, run.id):
+    # The attempt number fences this run's writes: if the report was taken from this worker
+    # and the run started again elsewhere, a late result from here is not written.
+    attempt = run.attempts + 1
+    if not await _with_db(engine, q.start_run, run.id, attempt):
         budget.settle(estimate, Decimal(0))
         return
     request = CallRequest(
@@ -146,12 +186,15 @@ async def _execute(engine, report, provider, image, run, budget) -> None:
         image_mime=image.mime, expected=image.expected, tier=model.tier if model else "mid",
     )
     started = time.perf_counter()
+    engine.calls_in_flight += 1
     try:
         result = await call_with_retries(provider, request, engine.call_timeout)
     except ProviderError as e:
         budget.settle(estimate, Decimal(0))
-        await _with_db(engine, q.fail_run, run.id, str(e) or type(e).__name__, _ms_since(started))
+        await _with_db(engine, q.fail_run, run.id, attempt, str(e) or type(e).__name__, _ms_since(started))
         return
+    finally:
+        engine.calls_in_flight -= 1
     latency_ms = _ms_since(started)
     cost = result.cost_usd
     if cost is None and model is not None:
@@ -160,7 +203,7 @@ async def _execute(engine, report, provider, image, run, budget) -> None:
     parsed = parse_lenient(result.text)
     comparison = compare(image.expected, parsed.value if parsed.ok else None, report.compare_mode)
     await _with_db(
-        engine, q.complete_run, run.id, latency_ms=latency_ms, input_tokens=result.input_tokens,
+        engine, q.complete_run, run.id, attempt, latency_ms=latency_ms, input_tokens=result.input_tokens,
         output_tokens=result.output_tokens, cost_usd=cost, raw_output=result.text,
         parsed_json=parsed.value if parsed.ok else None, comparison=comparison,
         parse_error=None if parsed.ok else parsed.error,
@@ -168,30 +211,32 @@ async def _execute(engine, report, provider, image, run, budget) -> None:
 
 
 def _ms_since(started: float) -> int:
-    return int(round((time.perf_counter() - started) * 1000))
+    return round((time.perf_counter() - started) * 1000)
 
 
 async def _finish(engine, report_id: int) -> None:
-    await _with_db(engine, _finish_in, report_id)
+    await _with_db(engine, _finish_in, report_id, engine.worker_id)
 
 
-async def _finish_in(conn, report_id: int) -> None:
-    counts = await q.run_counts(conn, report_id)
-    if counts.get("pending") or counts.get("running"):
-        return  # cancelled meanwhile, or another attempt owns the rest
-    if counts.get("complete"):
-        await q.finish_report(conn, report_id, "complete", None)
-        return
-    total = sum(counts.values())
-    error = await q.last_error(conn, report_id)
-    reason = f"All {total} runs failed or were skipped." + (f" Last error: {error}" if error else "")
-    await q.finish_report(conn, report_id, "failed", reason)
+async def _finish_in(conn, report_id: int, worker_id: str | None) -> None:
+    async with conn.transaction():
+        counts = await q.run_counts(conn, report_id)
+        if counts.get("pending") or counts.get("running"):
+            return  # cancelled meanwhile, or another attempt owns the rest
+        if counts.get("complete"):
+            await q.finish_report(conn, report_id, worker_id, "complete", None)
+            return
+        total = sum(counts.values())
+        error = await q.last_error(conn, report_id)
+        reason = f"All {total} runs failed or were skipped." + (f" Last error: {error}" if error else "")
+        await q.finish_report(conn, report_id, worker_id, "failed", reason)
 
 
 async def _fail_report(engine, report_id: int, reason: str) -> None:
-    await _with_db(engine, _fail_report_in, report_id, reason)
+    await _with_db(engine, _fail_report_in, report_id, engine.worker_id, reason)
 
 
-async def _fail_report_in(conn, report_id: int, reason: str) -> None:
-    if await q.finish_report(conn, report_id, "failed", reason):
-        await q.skip_unfinished_runs(conn, report_id, "Not run: the benchmark failed.")
+async def _fail_report_in(conn, report_id: int, worker_id: str | None, reason: str) -> None:
+    async with conn.transaction():
+        if await q.finish_report(conn, report_id, worker_id, "failed", reason):
+            await q.skip_unfinished_runs(conn, report_id, "Not run: the benchmark failed.")

@@ -1,66 +1,52 @@
-"""The job worker: a procrastinate worker that runs `run_benchmark` jobs, and rescues the jobs
-of workers that died or were stopped mid-run (procrastinate retries neither by itself)."""
+"""The job worker process: procrastinate delivers `run_benchmark` jobs, the engine runs many
+reports at once, and nothing but a signal or a bug stops it.
+
+    presence (heartbeat, state file)   queue loop (procrastinate, restarted after outages)
+                     \\                   /
+                      executions: one task per report, calls bounded per model, report, worker
+
+A database outage stops procrastinate's loop; the reports go on with their results in memory,
+the loop starts again once the database answers, and a job delivered again joins its report.
+"""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
+import signal
+import uuid
+from pathlib import Path
 
 import procrastinate
 from psycopg_pool import AsyncConnectionPool
 
 from ..catalog import load_catalog
-from . import queries as q
+from .connections import CONNECTION_KWARGS
+from .executions import Executions
 from .jobs import QUEUE, TASK_NAME
+from .presence import Presence
 from .providers import make_provider
-from .runner import Engine, run_report
+from .queue_loop import QueueLoop
+from .reachability import Reachability, quiet_library_retries
+from .runner import DB_DEADLINE_SECONDS, Engine
 
 log = logging.getLogger(__name__)
 
-HEARTBEAT_SECONDS = 2.0
-STALLED_AFTER_SECONDS = 10.0  # no heartbeat for this long: the worker is dead, retry its jobs
-RESCUE_EVERY_SECONDS = 5.0
+STOP_SECONDS = 8.0  # a stop never waits longer than this for the database
 
 queue_app = procrastinate.App(connector=procrastinate.PsycopgConnector())
-_engine: Engine | None = None
+_executions: Executions | None = None
 
 
 @queue_app.task(name=TASK_NAME, queue=QUEUE)
 async def run_benchmark(report_id: int) -> None:
-    assert _engine is not None, "the engine is set up by run_worker"
-    await run_report(_engine, report_id)
+    assert _executions is not None, "set up by run_worker"
+    await _executions.run(report_id)
 
 
-async def rescue_stalled_jobs(app: procrastinate.App) -> int:
-    stalled = await app.job_manager.get_stalled_jobs(seconds_since_heartbeat=STALLED_AFTER_SECONDS)
-    count = 0
-    for job in stalled:
-        log.warning("retrying job %s (%s) of a worker that stopped responding", job.id, job.task_name)
-        await app.job_manager.retry_job(job)
-        count += 1
-    return count
-
-
-async def requeue_orphaned_reports(pool) -> int:
-    """A report whose job was aborted (its worker was stopped mid-run) gets a new job; it
-    resumes where it was."""
-    count = 0
-    async with pool.connection() as conn:
-        for report_id in await q.orphaned_reports(conn):
-            if await q.requeue_report(conn, report_id):
-                log.warning("report %s had no job left (its worker stopped); queued it again", report_id)
-                count += 1
-    return count
-
-
-async def _rescue_periodically(app, pool) -> None:
-    while True:
-        try:
-            await rescue_stalled_jobs(app)
-            await requeue_orphaned_reports(pool)
-        except Exception:
-            log.exception("could not check for stalled jobs or reports without a job")
-        await asyncio.sleep(RESCUE_EVERY_SECONDS)
+def engine_pool_size(max_calls_per_worker: int) -> int:
+    """Connections the engine needs: no run holds one while it waits on a model, each holds one
+    for a single short statement before and after its call; measured in docs/performance.md."""
+    return max(4, min(20, max_calls_per_worker // 100))
 
 
 def _providers(config: dict) -> dict:
@@ -83,38 +69,72 @@ def _completion_notifier(config: dict, pool):
         return None
 
 
-async def _main(config: dict, concurrency: int) -> None:
-    global _engine
+async def _main(config: dict) -> None:
+    global _executions
     url = config["DATABASE_URL"]
-    # The queue's pool waits up to 30 s (its default) for a connection: the worker rides out a
-    # database restart of that length. Longer, and procrastinate's worker loop stops with an error.
-    app = queue_app.with_connector(procrastinate.PsycopgConnector(conninfo=url, min_size=1, max_size=4))
-    async with AsyncConnectionPool(url, min_size=1, max_size=config["MAX_CALLS_PER_REPORT"] + 2,
-                                   check=AsyncConnectionPool.check_connection, name="engine") as pool:
-        _engine = Engine(pool=pool, providers=_providers(config), catalog=load_catalog(config.get("CATALOG_FILE")),
-                         max_calls_per_model=config["MAX_CALLS_PER_MODEL"],
-                         max_calls_per_report=config["MAX_CALLS_PER_REPORT"],
-                         call_timeout=config["CALL_TIMEOUT_SECONDS"],
-                         on_report_finished=_completion_notifier(config, pool))
-        async with app.open_async():
-            rescuer = asyncio.create_task(_rescue_periodically(app, pool))
-            try:
-                await app.run_worker_async(
-                    queues=[QUEUE], concurrency=concurrency, name="visionbench-worker",
-                    update_heartbeat_interval=HEARTBEAT_SECONDS,
-                    stalled_worker_timeout=STALLED_AFTER_SECONDS,
-                    shutdown_graceful_timeout=5, delete_jobs="successful",
-                )
-            finally:
-                rescuer.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await rescuer
-                for provider in _engine.providers.values():
-                    await provider.aclose()
+    # Settings are checked before anything is opened: a bad one ends the process at once.
+    providers, catalog = _providers(config), load_catalog(config.get("CATALOG_FILE"))
+    pool = AsyncConnectionPool(
+        url, min_size=1, max_size=engine_pool_size(config["MAX_CALLS_PER_WORKER"]), open=False, name="engine",
+        timeout=DB_DEADLINE_SECONDS,
+        # A pool backs off between failed connection attempts, up to a minute after a long
+        # outage; giving up after this long lets the next statement try again at once.
+        reconnect_timeout=DB_DEADLINE_SECONDS,
+        # Autocommit: a run's write is one statement, one round trip; statements that belong
+        # together take a transaction explicitly. No check on checkout: a broken connection
+        # fails its statement, which is retried (runner._with_db).
+        kwargs={"autocommit": True, **CONNECTION_KWARGS})
+    database, worker_id = Reachability(), str(uuid.uuid4())
+    engine = Engine(pool=pool, providers=providers, catalog=catalog,
+                    max_calls_per_model=config["MAX_CALLS_PER_MODEL"],
+                    max_calls_per_report=config["MAX_CALLS_PER_REPORT"],
+                    max_calls_per_worker=config["MAX_CALLS_PER_WORKER"],
+                    call_timeout=config["CALL_TIMEOUT_SECONDS"],
+                    on_report_finished=_completion_notifier(config, pool),
+                    worker_id=worker_id, database=database)
+    _executions = executions = Executions(engine)
+    presence = Presence(url, worker_id, executions, database, Path(config["DATA_DIR"]) / "workers")
+    queue = QueueLoop(url, queue_app, config["WORKER_CONCURRENCY"], presence, pool)
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await pool.open(wait=False)  # the database may well be down now: the engine waits for it
+    beating = asyncio.create_task(presence.run(), name="presence")
+    queueing = asyncio.create_task(queue.run(), name="queue loop")
+    stopping = asyncio.create_task(stop.wait())
+    try:
+        await asyncio.wait([beating, queueing, stopping], return_when=asyncio.FIRST_COMPLETED)
+        for task in (beating, queueing):
+            if task.done():
+                task.result()  # a bug in either: raised here, the process exits with it
+    finally:
+        log.info("job worker stopping")
+        presence.set_queue_loop("stopping")
+        queue.stop()  # calls in flight get GRACEFUL_STOP_SECONDS, then their jobs are aborted
+        await _wait_at_most(queueing, STOP_SECONDS)
+        await executions.cancel(timeout=2.0)
+        beating.cancel()
+        await presence.unregister()
+        stopping.cancel()
+        for provider in providers.values():
+            await provider.aclose()
+        await pool.close(timeout=2.0)
 
 
-def run_worker(config: dict, concurrency: int = 4) -> int:
+async def _wait_at_most(task: asyncio.Task, seconds: float) -> None:
+    """Errors are not raised here: the caller has raised or will raise the first one."""
+    _, pending = await asyncio.wait([task], timeout=seconds)
+    if pending:  # stuck on a database that does not answer: give up on it
+        task.cancel()
+        await asyncio.wait([task], timeout=2.0)
+
+
+def run_worker(config: dict) -> int:
     logging.getLogger("procrastinate").setLevel(logging.WARNING)
-    log.info("job worker starting (queue %s)", QUEUE)
-    asyncio.run(_main(config, concurrency))
+    quiet_library_retries()
+    log.info("job worker starting (queue %s, up to %s benchmarks and %s calls at once)",
+             QUEUE, config["WORKER_CONCURRENCY"], config["MAX_CALLS_PER_WORKER"])
+    asyncio.run(_main(config))
     return 0
