@@ -101,29 +101,42 @@ def _embedded_url(config: dict) -> str:
 def cmd_serve(args) -> int:
     from . import processes
     from .db.migrate import migrate
+    from .supervisor import Child, GaveUp, Supervisor, echo_stderr
 
     config = load_config()
     Path(config["DATA_DIR"]).mkdir(parents=True, exist_ok=True)
     ensure_secret_key(config["DATA_DIR"])  # once here, so every child reads the same key
     signal.signal(signal.SIGTERM, _raise_stop)
-    children, pg = [], None
+    supervisor, pg = None, None
     try:
         url, pg = _database(config)
         migrate(url)
         env = {**os.environ, "DATABASE_URL": url, "DATA_DIR": config["DATA_DIR"],
                "HOST": config["HOST"], "PORT": str(config["PORT"])}
-        children.append(processes.spawn(
-            [sys.executable, "-m", "gunicorn", "-c", "python:webapp.gunicorn_conf", "webapp:create_app()"], env))
-        for _ in range(config["WORKER_PROCESSES"]):
-            children.append(processes.spawn([sys.executable, "-m", "webapp", "worker"], env))
-        _wait_until_listening(config["HOST"], config["PORT"], children)
-        provider = "your API provider" if config["PROVIDER_API_KEY"] else "the simulated provider (no API key set)"
-        print(f"\n  VisionBench is running at http://{_display_host(config['HOST'])}:{config['PORT']}/"
-              f"\n  Database: {'embedded PostgreSQL in ' + str(pg.root) if pg else 'DATABASE_URL'}"
-              f"\n  Models are called through {provider}.\n  Press Ctrl-C to stop.\n", flush=True)
-        while all(c.poll() is None for c in children):
-            time.sleep(0.5)
-        log.error("a server process exited unexpectedly; stopping")
+
+        def command(name: str, args: list[str]) -> Child:
+            child = Child(name, lambda: echo_stderr(child, processes.spawn_supervised(args, env)))
+            return child
+
+        children = [command("web server", [sys.executable, "-m", "gunicorn", "-c", "python:webapp.gunicorn_conf",
+                                           "webapp:create_app()"])]
+        for n in range(config["WORKER_PROCESSES"]):
+            name = "job worker" if config["WORKER_PROCESSES"] == 1 else f"job worker {n + 1}"
+            children.append(command(name, [sys.executable, "-m", "webapp", "worker"]))
+        if pg:
+            children.append(Child("embedded PostgreSQL", lambda: _restart_embedded(pg),
+                                  process=pg.process, started_at=time.monotonic()))
+        supervisor = Supervisor(children)
+        supervisor.start_all()
+        announced = False
+        while True:
+            supervisor.tick()
+            if not announced and _listening(config["HOST"], config["PORT"]):
+                announced = True
+                _announce(config, pg)
+            time.sleep(0.2)
+    except GaveUp as e:
+        log.error("%s", e)
         return 1
     except (KeyboardInterrupt, _Stop):
         print("\nStopping…", flush=True)
@@ -131,28 +144,42 @@ def cmd_serve(args) -> int:
     finally:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        processes.stop_all(children)
+        if supervisor:  # the database last: the others may still write to it as they stop
+            supervisor.stop_all([c for c in supervisor.children if c.name != "embedded PostgreSQL"])
         if pg:
             pg.stop()
+
+
+def _restart_embedded(pg):
+    from .db.embedded import EmbeddedPostgresError
+    from .supervisor import StartFailed
+
+    try:
+        pg.start()
+    except EmbeddedPostgresError as e:
+        raise StartFailed(str(e).strip().splitlines()[-1]) from None
+    return pg.process
+
+
+def _announce(config: dict, pg) -> None:
+    provider = "your API provider" if config["PROVIDER_API_KEY"] else "the simulated provider (no API key set)"
+    print(f"\n  VisionBench is running at http://{_display_host(config['HOST'])}:{config['PORT']}/"
+          f"\n  Database: {'embedded PostgreSQL in ' + str(pg.root) if pg else 'DATABASE_URL'}"
+          f"\n  Models are called through {provider}.\n  Press Ctrl-C to stop.\n", flush=True)
 
 
 def _display_host(host: str) -> str:
     return "localhost" if host in ("127.0.0.1", "0.0.0.0", "::", "") else host
 
 
-def _wait_until_listening(host: str, port: int, children, timeout: float = 60.0) -> None:
+def _listening(host: str, port: int) -> bool:
     import socket
 
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if any(c.poll() is not None for c in children):
-            raise SystemExit("The web server failed to start; see the messages above.")
-        try:
-            with socket.create_connection((host if host not in ("0.0.0.0", "") else "127.0.0.1", port), 0.5):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise SystemExit(f"The web server did not start listening on port {port}.")
+    try:
+        with socket.create_connection((host if host not in ("0.0.0.0", "") else "127.0.0.1", port), 0.2):
+            return True
+    except OSError:
+        return False
 
 
 def main(argv=None) -> int:

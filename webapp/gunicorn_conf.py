@@ -46,3 +46,11 @@ def worker_exit(server, worker):
     pool = getattr(getattr(worker, "wsgi", None), "extensions", {}).get("db_pool")
     if pool is not None:
         pool.close(timeout=2)
+
+
+def post_fork(server, worker):
+    # If the master dies without a word (SIGKILL), the kernel tells its workers (SIGTERM: they
+    # close their sockets with 1012 and go), so the next master finds the port free.
+    from webapp.processes import die_with_parent
+
+    die_with_parent()()

@@ -21,6 +21,13 @@ def spawn(args: list[str], env: dict, **kwargs) -> subprocess.Popen:
     return subprocess.Popen(args, env=env, preexec_fn=die_with_parent(), **kwargs)
 
 
+def spawn_supervised(args: list[str], env: dict) -> subprocess.Popen:
+    """A child of `visionbench serve`: in a process group of its own, so that Ctrl-C in the
+    terminal reaches only the supervisor, which stops the children in order; its stderr is a
+    pipe, so that the supervisor can quote its last words (supervisor.echo_stderr)."""
+    return spawn(args, env, stderr=subprocess.PIPE, process_group=0)
+
+
 def stop_all(processes: list[subprocess.Popen], timeout: float = 10.0) -> None:
     for p in processes:
         if p.poll() is None:
