@@ -29,6 +29,10 @@ def make_pool(url: str, max_size: int = 10) -> ConnectionPool:
         # nothing more than one failed check.
         check=ConnectionPool.check_connection,
         timeout=5.0,
+        # After failed attempts the pool waits longer and longer before the next one (up to a
+        # minute after a long outage): giving up after 10 s lets the next request try at once,
+        # so pages work again within seconds of the database being back.
+        reconnect_timeout=10.0,
         open=False,
         name="web",
     )
