@@ -10,6 +10,7 @@ no point in going on, and the message says which child and quotes its last words
 from __future__ import annotations
 
 import collections
+import contextlib
 import logging
 import signal
 import subprocess
@@ -77,12 +78,10 @@ def echo_stderr(child: Child, process: subprocess.Popen) -> subprocess.Popen:
 
     def pump():
         for raw in iter(stream.readline, b""):
-            child.stderr_tail.append(raw.decode(errors="replace"))
-            try:
+            with contextlib.suppress(OSError, ValueError):  # our stderr closed: keep the tail anyway
                 sys.stderr.buffer.write(raw)
                 sys.stderr.buffer.flush()
-            except (OSError, ValueError):
-                pass
+            child.stderr_tail.append(raw.decode(errors="replace"))
     threading.Thread(target=pump, name=f"{child.name} stderr", daemon=True).start()
     return process
 
