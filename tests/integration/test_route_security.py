@@ -11,7 +11,8 @@ STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 # Refused with close code 1008 for anyone but the owner: tests/integration/test_live_access.py
 WEBSOCKET_ENDPOINTS = {"realtime.live"}
 # Share-link routes: anyone with the link may read; only the owner may change.
-OWNER_ONLY_TOKEN_ENDPOINTS = {"reports.rotate_link", "reports.revoke_link", "reports.delete"}
+OWNER_ONLY_TOKEN_ENDPOINTS = {"reports.rotate_link", "reports.revoke_link", "reports.delete", "reports.edit_expected",
+                              "reports.switch_compare_mode"}
 
 
 def rules(app, argument=None):
@@ -101,8 +102,10 @@ def test_owner_only_share_link_routes_answer_another_user_like_an_unknown_link(a
         if rule.endpoint not in OWNER_ONLY_TOKEN_ENDPOINTS:
             continue
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
-            real = eve.open(build(app, rule, token=world["token"]), method=method, data={"csrf_token": token})
-            fake = eve.open(build(app, rule, token="no-such-link"), method=method, data={"csrf_token": token})
+            real = eve.open(build(app, rule, token=world["token"], image_id=world["image_id"]), method=method,
+                            data={"csrf_token": token})
+            fake = eve.open(build(app, rule, token="no-such-link", image_id=world["image_id"]), method=method,
+                            data={"csrf_token": token})
             assert real.status_code == fake.status_code == 404, (method, rule.rule)
     # The rest of the share-link routes are read-only GETs, by design open to anyone with the link
     for rule in rules(app, "token"):

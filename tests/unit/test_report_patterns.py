@@ -57,3 +57,19 @@ def test_a_field_named_twice_in_a_run_counts_once_and_a_diff_without_a_path_not_
 def test_no_runs_where_a_field_counts_is_a_rate_of_zero():
     assert ModelMiss("a", 0, 0).rate == 0.0 and ErrorPattern("total", 0, 0).rate == 0.0
     assert ModelMiss("a", 1, 4).rate == 0.25 and ErrorPattern("total", 3, 4).rate == 0.75
+
+
+def test_a_field_added_where_no_image_expects_it_is_no_miss_of_that_field():
+    # `date` is expected on image 1 only. The model gets image 1 right, and adds a `date` on
+    # image 2 twice: only image 1's run counts for `date`, and it was right, so no pattern
+    # (before, "date" showed as wrong in 200% of runs: 2 of 1).
+    from dataclasses import replace
+
+    from tests.support.reports import run
+    from webapp.reports.patterns import error_patterns
+    expected = {1: {"date": "2026-01-01", "total": 1}, 2: {"total": 1}}
+    added = {"path": "date", "expected": None, "actual": "2026-01-02", "reason": "unexpected"}
+    runs = [replace(run("a", image=1), diffs=[]),
+            replace(run("a", image=2, sample=0), diffs=[added]), replace(run("a", image=2, sample=1), diffs=[added])]
+    assert [p.path for p in error_patterns(runs, expected)] == []
+    assert all(p.rate <= 1 for p in error_patterns(runs, expected, threshold=0.0))

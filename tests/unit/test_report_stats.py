@@ -4,8 +4,17 @@ from decimal import Decimal
 import pytest
 
 from tests.support.reports import run
-from webapp.reports.stats import (SORT_KEYS, best_values, median, percentile, pstdev, sort_stats, summarize,
-                                  summarize_model, totals)
+from webapp.reports.stats import (
+    SORT_KEYS,
+    best_values,
+    median,
+    percentile,
+    pstdev,
+    sort_stats,
+    summarize,
+    summarize_model,
+    totals,
+)
 
 # Model "a": image 1 has a failed sample, image 2 a skipped one.
 RUNS_A = [

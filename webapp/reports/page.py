@@ -150,6 +150,16 @@ class ImageView:
     expected_json: str
     outputs: list[ModelOutput]
 
+    def output_of_run(self, run_id: str | None) -> str | None:
+        """A sample's parsed output as JSON text, to start an edit of the expected JSON from."""
+        if not run_id or not run_id.isdigit():
+            return None
+        for out in self.outputs:
+            for sample in out.samples:
+                if sample.id == int(run_id) and sample.status.is_complete and sample.parsed_json is not None:
+                    return pretty(sample.parsed_json)
+        return None
+
 
 def _badness(run: queries.RunOutput):
     order = {RunStatus.FAILED: 0, RunStatus.COMPLETE: 1}.get(run.status, 2)

@@ -68,16 +68,23 @@ def error_patterns(runs: Sequence, expected_by_image: dict[int, dict], threshold
             wrong[path].append((run, diff))
 
     patterns = []
-    for path, misses in wrong.items():
-        relevant = [r for r in complete
-                    if path == ROOT or path not in everywhere or path in expected_paths.get(r.image_id, ())]
+    for path, all_misses in wrong.items():
+        relevant = [r for r in complete if _counts(path, r, expected_paths, everywhere)]
+        # A field some images expect, invented on an image that does not: not a miss of that field.
+        misses = [(run, diff) for run, diff in all_misses if _counts(path, run, expected_paths, everywhere)]
         total = len(relevant)
-        if not total or len(misses) / total < threshold:
+        if not total or not misses or len(misses) / total < threshold:
             continue
         patterns.append(ErrorPattern(path=path, wrong=len(misses), total=total,
                                      models=_by_model(misses, relevant), examples=_examples(misses)))
     patterns.sort(key=lambda p: (-p.rate, -p.wrong, p.path))
     return patterns[:limit]
+
+
+def _counts(path: str, run, expected_paths: dict[int, set[str]], everywhere: set[str]) -> bool:
+    """Whether `path` counts in `run`: on images that expect it, or everywhere for the whole
+    output and for a field no image expects."""
+    return path == ROOT or path not in everywhere or path in expected_paths.get(run.image_id, ())
 
 
 def _by_model(misses, relevant) -> list[ModelMiss]:

@@ -6,6 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from psycopg.rows import class_row
+from psycopg.types.json import Jsonb
 
 from ..db import fetch_all, fetch_one
 from ..domain import ReportStatus, RunStatus, new_share_token
@@ -74,6 +75,8 @@ class SharedReport:
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
+    expected_edited_at: datetime | None
+    rescored_runs: int
     image_count: int
 
     def __post_init__(self) -> None:
@@ -95,6 +98,7 @@ def report_by_token(conn, token: str) -> SharedReport | None:
         SELECT r.id, r.owner_id, r.title, r.status, r.prompt, r.compare_mode, r.samples_per_image,
                r.priorities, r.model_ids, r.budget_usd, r.provider, r.is_simulated, r.share_token,
                r.share_revoked_at, r.failure_reason, r.created_at, r.started_at, r.finished_at,
+               r.expected_edited_at, r.rescored_runs,
                (SELECT count(*) FROM report_images i WHERE i.report_id = r.id) AS image_count
         FROM reports r WHERE r.share_token = %(token)s""", {"token": token})
 
@@ -244,3 +248,53 @@ async def claim_completion_notice(conn, report_id: int) -> CompletionNotice | No
             RETURNING r.id, r.title, r.status, r.share_token, r.failure_reason, u.email""",
                           {"id": report_id})
         return await cur.fetchone()
+
+
+# Rescoring (webapp/reports/rescore.py) ----------------------------------------------------------
+
+def lock_for_rescore(conn, report_id: int, owner_id: int) -> str | None:
+    """The report's comparison mode, with the report locked until the transaction ends (two
+    tabs rescoring at once take turns), if the owner's report is finished; else None."""
+    row = conn.execute("""
+        SELECT compare_mode FROM reports
+        WHERE id = %(id)s AND owner_id = %(owner)s AND status IN ('complete', 'failed', 'cancelled')
+        FOR UPDATE""", {"id": report_id, "owner": owner_id}).fetchone()
+    return row[0] if row else None
+
+
+def set_expected(conn, report_id: int, image_id: int, expected: dict) -> bool:
+    cur = conn.execute("""
+        UPDATE report_images SET expected = %(expected)s WHERE id = %(image)s AND report_id = %(report)s""",
+                       {"expected": Jsonb(expected), "image": image_id, "report": report_id})
+    return cur.rowcount == 1
+
+
+@dataclass
+class ScoredOutput:
+    id: int
+    expected: dict
+    parsed_json: object
+    exact: bool | None
+    field_accuracy: float | None
+    correct_fields: int | None
+    total_fields: int | None
+    diffs: list | None
+
+
+def scored_outputs(conn, report_id: int) -> list[ScoredOutput]:
+    """Every complete run with its image's expected JSON: what a rescore recomputes."""
+    return fetch_all(conn, ScoredOutput, """
+        SELECT r.id, i.expected, r.parsed_json, r.exact, r.field_accuracy, r.correct_fields, r.total_fields, r.diffs
+        FROM benchmark_runs r JOIN report_images i ON i.id = r.image_id
+        WHERE r.report_id = %(id)s AND r.status = 'complete' ORDER BY r.id""", {"id": report_id})
+
+
+def save_scores(conn, report_id: int, scores: list[dict], mode: str, changed: int) -> None:
+    with conn.cursor() as cur:
+        cur.executemany("""
+            UPDATE benchmark_runs SET exact = %(exact)s, field_accuracy = %(field_accuracy)s,
+                   correct_fields = %(correct_fields)s, total_fields = %(total_fields)s, diffs = %(diffs)s
+            WHERE id = %(id)s""", scores)
+    conn.execute("""
+        UPDATE reports SET compare_mode = %(mode)s, expected_edited_at = now(), rescored_runs = %(changed)s
+        WHERE id = %(id)s""", {"mode": mode, "changed": changed, "id": report_id})

@@ -10,13 +10,16 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask_login import current_user, login_required
 
 from .. import db
+from ..benchmarks.expected_json import ExpectedJSONError, parse_expected
 from ..domain import image_response, is_share_token
 from . import charts, exports, page, queries
+from .forms import CompareModeForm, ExpectedJSONForm
+from .rescore import CannotRescore, rescore
 
 bp = Blueprint("reports", __name__)
 
 # Query parameters that make up the report page's state (sorting, calculator, filters...).
-STATE = ("sort", "dir", "docs", "fields", "model", "status", "page", "image")
+STATE = ("sort", "dir", "docs", "fields", "model", "status", "page", "image")  # from_run is not kept
 
 
 @bp.app_template_filter("json_text")
@@ -58,14 +61,14 @@ def _link(endpoint: str, token: str, anchor: str | None = None, **changes) -> st
     return url_for(endpoint, token=token, **args) + (f"#{anchor}" if anchor else "")
 
 
-def _render(template: str, data, **context):
+def _render(template: str, data, status: int = 200, **context):
     token = data.report.share_token
 
     def link(endpoint="reports.show", anchor=None, **changes):
         return _link(endpoint, token, anchor, **changes)
 
     response = Response(render_template(template, data=data, report=data.report, link=link,
-                                        is_owner=_is_owner(data.report), **context))
+                                        is_owner=_is_owner(data.report), **context), status=status)
     # Shared pages: not indexed, not kept by shared caches (a revoked link must stop working).
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["X-Robots-Tag"] = "noindex, nofollow"
@@ -84,13 +87,23 @@ def dashboard():
     return render_template("reports/dashboard.html", reports=reports, catalog=_catalog())
 
 
-@bp.get("/r/<token>")
-def show(token: str):
-    data = _load(token)
-    image = page.image_view(db.get(), data, request.args.get("image"))
+def _edit_form(data, image, form: ExpectedJSONForm | None = None) -> ExpectedJSONForm | None:
+    """The owner's form to fix this image's expected JSON (finished reports only): as posted,
+    or started from a model's output ("Use this output as expected"), or from the current one."""
+    if not (_is_owner(data.report) and data.report.finished and image.image):
+        return None
+    if form is not None:
+        return form
+    text = image.output_of_run(request.args.get("from_run")) or image.expected_json
+    return ExpectedJSONForm(formdata=None, data={"expected": text})
+
+
+def _show(data, status: int = 200, edit: ExpectedJSONForm | None = None, image_position: str | None = None):
+    image = page.image_view(db.get(), data, image_position or request.args.get("image"))
     args = request.args
     return _render(
-        "reports/show.html", data,
+        "reports/show.html", data, status,
+        edit=_edit_form(data, image, edit), mode_form=_mode_form(data),
         table=page.table(data, args.get("sort"), args.get("dir")),
         calc=page.calculator(data, args.get("docs")),
         fields=page.fields_view(data, args.get("fields")),
@@ -100,6 +113,56 @@ def show(token: str):
         latency=charts.latency_distribution(data.ranked),
         costs=charts.cost_per_run(data.ranked),
     )
+
+
+def _mode_form(data) -> CompareModeForm | None:
+    if not (_is_owner(data.report) and data.report.finished):
+        return None
+    return CompareModeForm(formdata=None, data={"mode": data.report.compare_mode})
+
+
+@bp.get("/r/<token>")
+def show(token: str):
+    return _show(_load(token))
+
+
+@bp.post("/r/<token>/images/<int:image_id>/expected")
+def edit_expected(token: str, image_id: int):
+    """Fixes one image's expected JSON and rescores every run; no model is called."""
+    report = _report_or_404(token, owner_only=True)
+    images = queries.report_images(db.get(), report.id)
+    position = next((str(i.position + 1) for i in images if i.id == image_id), None)
+    if position is None:
+        abort(404)
+    form = ExpectedJSONForm()
+    if form.validate():
+        try:
+            expected = parse_expected(form.expected.data)
+        except ExpectedJSONError as e:
+            form.expected.errors = [str(e)]
+        else:
+            return _rescored(report, token, position, image_id=image_id, expected=expected)
+    return _show(page.load(db.get(), report, _catalog()), 400, edit=form, image_position=position)
+
+
+@bp.post("/r/<token>/compare-mode")
+def switch_compare_mode(token: str):
+    report = _report_or_404(token, owner_only=True)
+    form = CompareModeForm()
+    if not form.validate():
+        abort(400)
+    return _rescored(report, token, None, mode=form.mode.data)
+
+
+def _rescored(report, token: str, position: str | None, **change):
+    try:
+        changed = rescore(db.get(), report.id, current_user.id, **change)
+    except CannotRescore:
+        abort(404)
+    db.commit()
+    flash(f"Scored again from the stored outputs: {changed} run{'s' if changed != 1 else ''} changed.", "success")
+    anchor = "#per-image" if position else "#ranking"
+    return redirect(url_for("reports.show", token=token, image=position) + anchor, 303)
 
 
 @bp.get("/r/<token>/ranking")
@@ -133,7 +196,7 @@ def runs_fragment(token: str):
 def image_fragment(token: str):
     data = _load(token)
     image = page.image_view(db.get(), data, request.args.get("image"))
-    return _render("reports/_image.html", data, image=image)
+    return _render("reports/_image.html", data, image=image, edit=_edit_form(data, image))
 
 
 @bp.get("/r/<token>/images/<int:image_id>")

@@ -5,8 +5,18 @@ from .base import TIERS, CallRequest, CallResult, Provider, ProviderError, RateL
 from .openai_compatible import OpenAICompatibleProvider
 from .simulated import SimulatedProvider
 
-__all__ = ["TIERS", "CallRequest", "CallResult", "Provider", "ProviderError", "RateLimited",
-           "OpenAICompatibleProvider", "SimulatedProvider", "make_provider", "DEFAULT_BASE_URL"]
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "TIERS",
+    "CallRequest",
+    "CallResult",
+    "OpenAICompatibleProvider",
+    "Provider",
+    "ProviderError",
+    "RateLimited",
+    "SimulatedProvider",
+    "make_provider",
+]
 
 DEFAULT_BASE_URL = "https://openrouter.ai/api/v1"
 KINDS = ("auto", "simulated", "openai_compatible")
