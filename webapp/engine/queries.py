@@ -165,12 +165,6 @@ async def skip_run(conn, run_id: int, reason: str) -> None:
         WHERE id = %(id)s AND status IN ('pending', 'running')""", {"id": run_id, "reason": reason})
 
 
-async def report_status(conn, report_id: int) -> str | None:
-    cur = await conn.execute("SELECT status FROM reports WHERE id = %(id)s", {"id": report_id})
-    row = await cur.fetchone()
-    return row[0] if row else None
-
-
 async def run_counts(conn, report_id: int) -> dict[str, int]:
     cur = await conn.execute("""
         SELECT status, count(*) FROM benchmark_runs WHERE report_id = %(id)s GROUP BY status""",

@@ -31,8 +31,10 @@ FETCH_POLL_SECONDS = 2.0
 
 
 class QueueLoop:
-    def __init__(self, url: str, app: procrastinate.App, concurrency: int, presence: Presence, engine_pool):
+    def __init__(self, url: str, app: procrastinate.App, concurrency: int, presence: Presence, engine_pool,
+                 context: dict | None = None):
         self.url, self.app, self.concurrency = url, app, concurrency
+        self.context = context or {}  # handed to every job (procrastinate's additional_context)
         self.presence, self.engine_pool = presence, engine_pool
         self.stopping = False
         self._worker: Worker | None = None
@@ -70,7 +72,7 @@ class QueueLoop:
                     install_signal_handlers=False,  # ours stop the process, not just this loop
                     update_heartbeat_interval=HEARTBEAT_SECONDS, stalled_worker_timeout=STALLED_AFTER_SECONDS,
                     shutdown_graceful_timeout=GRACEFUL_STOP_SECONDS, delete_jobs="successful",
-                    fetch_job_polling_interval=FETCH_POLL_SECONDS,
+                    fetch_job_polling_interval=FETCH_POLL_SECONDS, additional_context=self.context,
                 )
                 if self.stopping:
                     return

@@ -21,8 +21,6 @@ from .retry import call_with_retries
 
 log = logging.getLogger(__name__)
 
-ESTIMATE_INPUT_TOKENS = 1500
-ESTIMATE_OUTPUT_TOKENS = 500
 RETRY_FIRST_SECONDS = 0.2
 RETRY_MAX_SECONDS = 5.0
 # A statement gets this long, waiting for a connection included. A network that drops packets
@@ -170,7 +168,7 @@ async def _run_all(engine, report, provider, images, runs, budget) -> None:
 
 async def _execute(engine, report, provider, image, run, budget) -> None:
     model = engine.catalog.get(run.model_id)
-    estimate = model.cost_per_run(ESTIMATE_INPUT_TOKENS, ESTIMATE_OUTPUT_TOKENS) if model else Decimal(0)
+    estimate = model.estimated_cost_per_run() if model else Decimal(0)
     if not budget.reserve(estimate):
         await _with_db(engine, q.skip_run, run.id, f"Skipped: the budget ceiling of ${budget.ceiling:.2f} was reached.")
         return

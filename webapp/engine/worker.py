@@ -20,6 +20,7 @@ import procrastinate
 from psycopg_pool import AsyncConnectionPool
 
 from ..catalog import load_catalog
+from ..domain import providers_a_worker_runs
 from .connections import CONNECTION_KWARGS
 from .executions import Executions
 from .jobs import QUEUE, TASK_NAME
@@ -34,13 +35,13 @@ log = logging.getLogger(__name__)
 STOP_SECONDS = 8.0  # a stop never waits longer than this for the database
 
 queue_app = procrastinate.App(connector=procrastinate.PsycopgConnector())
-_executions: Executions | None = None
 
 
-@queue_app.task(name=TASK_NAME, queue=QUEUE)
-async def run_benchmark(report_id: int) -> None:
-    assert _executions is not None, "set up by run_worker"
-    await _executions.run(report_id)
+@queue_app.task(name=TASK_NAME, queue=QUEUE, pass_context=True)
+async def run_benchmark(context: procrastinate.JobContext, report_id: int) -> None:
+    # The worker's running reports come with the job (QueueLoop passes them): no global.
+    executions: Executions = context.additional_context["executions"]
+    await executions.run(report_id)
 
 
 def engine_pool_size(max_calls_per_worker: int) -> int:
@@ -50,10 +51,7 @@ def engine_pool_size(max_calls_per_worker: int) -> int:
 
 
 def _providers(config: dict) -> dict:
-    providers = {"simulated": make_provider({**config, "PROVIDER": "simulated"})}
-    if config.get("PROVIDER_API_KEY"):
-        providers["openai_compatible"] = make_provider({**config, "PROVIDER": "openai_compatible"})
-    return providers
+    return {name: make_provider({**config, "PROVIDER": name}) for name in providers_a_worker_runs(config)}
 
 
 def _completion_notifier(config: dict, pool):
@@ -70,7 +68,6 @@ def _completion_notifier(config: dict, pool):
 
 
 async def _main(config: dict) -> None:
-    global _executions
     url = config["DATABASE_URL"]
     # Settings are checked before anything is opened: a bad one ends the process at once.
     providers, catalog = _providers(config), load_catalog(config.get("CATALOG_FILE"))
@@ -92,9 +89,10 @@ async def _main(config: dict) -> None:
                     call_timeout=config["CALL_TIMEOUT_SECONDS"],
                     on_report_finished=_completion_notifier(config, pool),
                     worker_id=worker_id, database=database)
-    _executions = executions = Executions(engine)
+    executions = Executions(engine)
     presence = Presence(url, worker_id, executions, database, Path(config["DATA_DIR"]) / "workers")
-    queue = QueueLoop(url, queue_app, config["WORKER_CONCURRENCY"], presence, pool)
+    queue = QueueLoop(url, queue_app, config["WORKER_CONCURRENCY"], presence, pool,
+                      context={"executions": executions})
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

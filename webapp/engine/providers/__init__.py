@@ -1,13 +1,13 @@
 """Providers: how the engine calls a vision model. See base.py for the interface."""
 from __future__ import annotations
 
-from .base import TIERS, CallRequest, CallResult, Provider, ProviderError, RateLimited
+from ...domain import OPENAI_COMPATIBLE, PROVIDER_CHOICES, SIMULATED, api_key
+from .base import CallRequest, CallResult, Provider, ProviderError, RateLimited
 from .openai_compatible import OpenAICompatibleProvider
 from .simulated import SimulatedProvider
 
 __all__ = [
     "DEFAULT_BASE_URL",
-    "TIERS",
     "CallRequest",
     "CallResult",
     "OpenAICompatibleProvider",
@@ -19,18 +19,17 @@ __all__ = [
 ]
 
 DEFAULT_BASE_URL = "https://openrouter.ai/api/v1"
-KINDS = ("auto", "simulated", "openai_compatible")
 
 
 def make_provider(config: dict) -> Provider:
-    """The provider the config asks for; "auto" means a real API when a key is set, else simulated."""
+    """The provider the config asks for ("auto": the domain's rule, a real API when a key is set)."""
     kind = str(config.get("PROVIDER") or "auto").strip().lower()
-    if kind not in KINDS:
-        raise ValueError(f"Unknown PROVIDER {kind!r}: use one of {', '.join(KINDS)}.")
-    key = (config.get("PROVIDER_API_KEY") or config.get("OPENROUTER_API_KEY") or "").strip()
+    if kind not in PROVIDER_CHOICES:
+        raise ValueError(f"Unknown PROVIDER {kind!r}: use one of {', '.join(PROVIDER_CHOICES)}.")
+    key = api_key(config)
     if kind == "auto":
-        kind = "openai_compatible" if key else "simulated"
-    if kind == "simulated":
+        kind = OPENAI_COMPATIBLE if key else SIMULATED
+    if kind == SIMULATED:
         speed = config.get("SIMULATED_SPEED")
         fixed = config.get("SIMULATED_FIXED_LATENCY")
         return SimulatedProvider(speed=1.0 if speed in (None, "") else float(speed),

@@ -10,8 +10,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Protocol, runtime_checkable
 
-TIERS = ("free", "budget", "mid", "premium", "ultra")
-
 
 @dataclass(frozen=True)
 class CallRequest:
