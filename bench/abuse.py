@@ -9,6 +9,7 @@ sign up at once (argon2 runs in the process's pool of real threads). The table g
 probe's latency in both phases and their ratio, the sign-ups' own latency, and any answer
 that was not a success.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -54,8 +55,10 @@ def sign_up(url: str, i: int) -> tuple[float, int]:
     with httpx.Client(base_url=url, timeout=60) as client:
         token = TOKEN.search(client.get("/signup").text).group(1)
         started = time.perf_counter()
-        status = client.post("/signup", data={"csrf_token": token, "email": f"user{i}@example.com",
-                                              "password": PASSWORD, "confirm": PASSWORD}).status_code
+        status = client.post(
+            "/signup",
+            data={"csrf_token": token, "email": f"user{i}@example.com", "password": PASSWORD, "confirm": PASSWORD},
+        ).status_code
         return (time.perf_counter() - started) * 1000, status
 
 
@@ -66,8 +69,11 @@ def main() -> int:
     raise_open_files_limit()
     dbs = TestDatabases().start()
     try:
-        server = LiveServer(dbs.create(), Path(tempfile.mkdtemp(prefix="vb-abuse-")),
-                            {"SIGNUPS_PER_ADDRESS_PER_HOUR": str(n * 2), "DB_POOL_MAX": "10"}).start()
+        server = LiveServer(
+            dbs.create(),
+            Path(tempfile.mkdtemp(prefix="vb-abuse-")),
+            {"SIGNUPS_PER_ADDRESS_PER_HOUR": str(n * 2), "DB_POOL_MAX": "10"},
+        ).start()
         try:
             httpx.get(server.url + "/healthz")
             (idle, _), _ = probed(server.url, None, 3.0)
@@ -75,6 +81,7 @@ def main() -> int:
             def burst():
                 with ThreadPoolExecutor(n) as pool:
                     return list(pool.map(lambda i: sign_up(server.url, i), range(n)))
+
             (busy, probe_failures), signups = probed(server.url, burst)
         finally:
             server.stop()
@@ -85,15 +92,27 @@ def main() -> int:
     p95_idle, p95_busy = percentile(idle, 95), percentile(busy, 95)
     rows = [
         ["/healthz, nothing else running", len(idle), fmt(percentile(idle, 50), " ms"), fmt(p95_idle, " ms"), "1.0"],
-        [f"/healthz, during {n} sign-ups at once", len(busy), fmt(percentile(busy, 50), " ms"), fmt(p95_busy, " ms"),
-         fmt(p95_busy / p95_idle if p95_idle else None, "", 1)],
-        [f"the {n} sign-ups themselves", len(signup_ms), fmt(percentile(signup_ms, 50), " ms"),
-         fmt(percentile(signup_ms, 95), " ms"), "—"],
+        [
+            f"/healthz, during {n} sign-ups at once",
+            len(busy),
+            fmt(percentile(busy, 50), " ms"),
+            fmt(p95_busy, " ms"),
+            fmt(p95_busy / p95_idle if p95_idle else None, "", 1),
+        ],
+        [
+            f"the {n} sign-ups themselves",
+            len(signup_ms),
+            fmt(percentile(signup_ms, 50), " ms"),
+            fmt(percentile(signup_ms, 95), " ms"),
+            "—",
+        ],
     ]
-    record(f"Sign-ups in a burst: {n} at once",
-           table(["What", "Requests", "p50", "p95", "p95 vs idle"], rows)
-           + f"\n\nAnswers other than success: {len(not_ok)}{' ' + str(sorted(set(not_ok))) if not_ok else ''}. Target: "
-             f"/healthz p95 under 100 ms during the burst: {'met' if p95_busy and p95_busy < 100 else 'NOT met'}.\n")
+    record(
+        f"Sign-ups in a burst: {n} at once",
+        table(["What", "Requests", "p50", "p95", "p95 vs idle"], rows)
+        + f"\n\nAnswers other than success: {len(not_ok)}{' ' + str(sorted(set(not_ok))) if not_ok else ''}. Target: "
+        f"/healthz p95 under 100 ms during the burst: {'met' if p95_busy and p95_busy < 100 else 'NOT met'}.\n",
+    )
     return 0
 
 

@@ -6,6 +6,7 @@ The real server and the real page (htmx + its websocket extension). 20 commits, 
 for the page to show it; the page stamps when the websocket message arrived and when the
 count changed in the DOM (a MutationObserver), on the same clock as the writer.
 """
+
 from __future__ import annotations
 
 import sys
@@ -44,8 +45,12 @@ def main() -> int:
             cookies = sign_up(server.url, "browser@example.com")
             report_id = create_benchmark(url, user_id(url, "browser@example.com"), images=2, samples=5)
             with psycopg.connect(url) as conn:
-                run_ids = [r[0] for r in conn.execute("SELECT id FROM benchmark_runs WHERE report_id = %s ORDER BY id",
-                                                      (report_id,))]
+                run_ids = [
+                    r[0]
+                    for r in conn.execute(
+                        "SELECT id FROM benchmark_runs WHERE report_id = %s ORDER BY id", (report_id,)
+                    )
+                ]
             with sync_playwright() as p:
                 try:
                     browser = p.chromium.launch(args=CHROMIUM_FLAGS)
@@ -61,9 +66,11 @@ def main() -> int:
                 with psycopg.connect(url, autocommit=True) as conn:
                     for i, run_id in enumerate(run_ids[:SAMPLES], start=1):
                         time.sleep(0.3)  # apart, so every commit gets its own render
-                        conn.execute("UPDATE benchmark_runs SET status = 'complete', started_at = now(), "
-                                     "finished_at = now(), latency_ms = 500, field_accuracy = 1 WHERE id = %s",
-                                     (run_id,))
+                        conn.execute(
+                            "UPDATE benchmark_runs SET status = 'complete', started_at = now(), "
+                            "finished_at = now(), latency_ms = 500, field_accuracy = 1 WHERE id = %s",
+                            (run_id,),
+                        )
                         committed = time.time() * 1000
                         page.wait_for_function(f"() => '{i}' in window.__shown", timeout=10_000)
                         shown = page.evaluate(f"window.__shown['{i}']")
@@ -75,13 +82,28 @@ def main() -> int:
             server.stop()
     finally:
         dbs.stop()
-    rows = [["commit → websocket message in the page", fmt(median(to_message), " ms"), fmt(percentile(to_message, 95), " ms"),
-             fmt(max(to_message), " ms"), "—"],
-            ["commit → new count in the DOM", fmt(median(to_screen), " ms"), fmt(percentile(to_screen, 95), " ms"),
-             fmt(max(to_screen), " ms"), "p95 < 100 ms"]]
-    record("In the browser (bench/browser.py)", table(["Path", "p50", "p95", "max", "Target"], rows) +
-           f"\n\n{SAMPLES} commits, 300 ms apart, one Chromium page, one gunicorn gevent process; the swap "
-           "itself is the difference between the two rows.")
+    rows = [
+        [
+            "commit → websocket message in the page",
+            fmt(median(to_message), " ms"),
+            fmt(percentile(to_message, 95), " ms"),
+            fmt(max(to_message), " ms"),
+            "—",
+        ],
+        [
+            "commit → new count in the DOM",
+            fmt(median(to_screen), " ms"),
+            fmt(percentile(to_screen, 95), " ms"),
+            fmt(max(to_screen), " ms"),
+            "p95 < 100 ms",
+        ],
+    ]
+    record(
+        "In the browser (bench/browser.py)",
+        table(["Path", "p50", "p95", "max", "Target"], rows)
+        + f"\n\n{SAMPLES} commits, 300 ms apart, one Chromium page, one gunicorn gevent process; the swap "
+        "itself is the difference between the two rows.",
+    )
     return 0
 
 

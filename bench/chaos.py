@@ -13,6 +13,7 @@ the database had when the fault ended. At the end, every viewer must hold the ex
 state, every page must be on its report, and every run must exist exactly once. The table of
 faults and recoveries is appended to docs/reliability.md.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -37,11 +38,16 @@ from tests.support.raw_viewer import RawViewer
 from tests.support.tcp_proxy import TcpProxy
 
 RELIABILITY_LOG = Path(__file__).resolve().parents[1] / "docs" / "reliability.md"
-MODELS = ["mistralai/mistral-small-3.1-24b-instruct:free", "google/gemma-3-27b-it:free",
-          "nvidia/nemotron-nano-12b-2-vl-instruct:free", "google/gemma-3-12b-it:free",
-          "openai/gpt-5-nano", "google/gemini-2.0-flash-001"]
-IMAGES, SAMPLES = 10, 10          # 6 x 10 x 10 = 600 runs per benchmark
-CALL_SECONDS = 1.0                # every simulated call takes this long
+MODELS = [
+    "mistralai/mistral-small-3.1-24b-instruct:free",
+    "google/gemma-3-27b-it:free",
+    "nvidia/nemotron-nano-12b-2-vl-instruct:free",
+    "google/gemma-3-12b-it:free",
+    "openai/gpt-5-nano",
+    "google/gemini-2.0-flash-001",
+]
+IMAGES, SAMPLES = 10, 10  # 6 x 10 x 10 = 600 runs per benchmark
+CALL_SECONDS = 1.0  # every simulated call takes this long
 FINISHED = re.compile(r'data-finished="true"')
 RECOVERY_LIMIT = 60.0
 
@@ -60,8 +66,7 @@ class SoakViewer(threading.Thread):
 
     def run(self) -> None:
         while not self.final:
-            viewer = RawViewer(self.server.url, f"/benchmarks/{self.report_id}/live", self.session,
-                               receive_buffer=8192)
+            viewer = RawViewer(self.server.url, f"/benchmarks/{self.report_id}/live", self.session, receive_buffer=8192)
             try:
                 viewer.connect(port=self.port)
             except OSError:
@@ -119,9 +124,13 @@ class Soak:
 
     def done_counts(self) -> dict[int, int]:
         with psycopg.connect(self.url) as conn:
-            return dict(conn.execute("""SELECT report_id, count(*) FILTER (WHERE status IN ('complete','failed','skipped'))
+            return dict(
+                conn.execute(
+                    """SELECT report_id, count(*) FILTER (WHERE status IN ('complete','failed','skipped'))
                                         FROM benchmark_runs WHERE report_id = ANY(%s) GROUP BY report_id""",
-                                     (self.report_ids,)).fetchall())
+                    (self.report_ids,),
+                ).fetchall()
+            )
 
     def recovered(self, kind: str, since: float) -> None:
         """Waits until every viewer shows at least the state the database had at `since`."""
@@ -131,8 +140,11 @@ class Soak:
                 self.recoveries[kind].append(time.monotonic() - since)
                 return
             time.sleep(0.1)
-        lagging = [(v.report_id, v.last_done, target[v.report_id]) for v in self.viewers
-                   if not v.final and (v.last_done or 0) < target[v.report_id]]
+        lagging = [
+            (v.report_id, v.last_done, target[v.report_id])
+            for v in self.viewers
+            if not v.final and (v.last_done or 0) < target[v.report_id]
+        ]
         self.failures.append(f"{kind}: not recovered in {RECOVERY_LIMIT:.0f} s: {lagging[:5]}")
         self.recoveries[kind].append(float("inf"))
 
@@ -145,8 +157,10 @@ class Soak:
 
     def kill_listener_backend(self) -> None:
         with psycopg.connect(self.url, autocommit=True) as conn:
-            conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                         "WHERE query LIKE 'LISTEN %%' AND pid <> pg_backend_pid()")
+            conn.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE query LIKE 'LISTEN %%' AND pid <> pg_backend_pid()"
+            )
         self.recovered("listener backend killed", time.monotonic())
 
     def restart_web(self) -> None:
@@ -169,7 +183,8 @@ class Soak:
         while sum(self.done_counts().values()) == before and time.monotonic() - since < RECOVERY_LIMIT:
             time.sleep(0.1)
         self.recoveries[f"worker {'killed' if how == signal.SIGKILL else 'stopped'} and restarted"].append(
-            time.monotonic() - since)
+            time.monotonic() - since
+        )
 
     # the run -----------------------------------------------------------------------------------
     def run(self) -> int:
@@ -178,10 +193,18 @@ class Soak:
         try:
             self.url = dbs.create()
             self.listener_path = TcpProxy(unix_socket_path(self.url)).start()
-            self.server = LiveServer(self.url, Path(tempfile.mkdtemp(prefix="vb-chaos-")), {
-                "LISTEN_DATABASE_URL": via_tcp(self.url, self.listener_path.port),
-                "LIVE_SEND_TIMEOUT": "2", "LIVE_PING_INTERVAL": "5", "LIVE_SOCKETS_PER_USER": "100",
-                "MAX_RUNNING_BENCHMARKS": "10", "ACCESS_LOG": ""}).start()
+            self.server = LiveServer(
+                self.url,
+                Path(tempfile.mkdtemp(prefix="vb-chaos-")),
+                {
+                    "LISTEN_DATABASE_URL": via_tcp(self.url, self.listener_path.port),
+                    "LIVE_SEND_TIMEOUT": "2",
+                    "LIVE_PING_INTERVAL": "5",
+                    "LIVE_SOCKETS_PER_USER": "100",
+                    "MAX_RUNNING_BENCHMARKS": "10",
+                    "ACCESS_LOG": "",
+                },
+            ).start()
             self.viewer_path = TcpProxy(("127.0.0.1", self.server.port)).start()
             try:
                 return self._soak()
@@ -195,23 +218,40 @@ class Soak:
     def _soak(self) -> int:
         cookies = sign_up(self.server.url, "chaos@example.com")
         owner = user_id(self.url, "chaos@example.com")
-        self.report_ids = [create_benchmark(self.url, owner, models=MODELS, images=IMAGES, samples=SAMPLES,
-                                            budget="7") for _ in range(3)]
+        self.report_ids = [
+            create_benchmark(self.url, owner, models=MODELS, images=IMAGES, samples=SAMPLES, budget="7")
+            for _ in range(3)
+        ]
         runs = len(MODELS) * IMAGES * SAMPLES
         # Sized so that the benchmarks end a little before the faults stop.
         per_report = max(1, round(runs * CALL_SECONDS / (self.minutes * 60 * 0.85)))
-        self.worker_env = {"SIMULATED_FIXED_LATENCY": str(CALL_SECONDS), "MAX_CALLS_PER_REPORT": str(per_report),
-                           "MAX_CALLS_PER_MODEL": str(per_report)}
-        self.viewers = [SoakViewer(self.server, cookies["vb_session"], self.report_ids[i % 3],
-                                   port=self.viewer_path.port if i < 4 else None) for i in range(20)]
+        self.worker_env = {
+            "SIMULATED_FIXED_LATENCY": str(CALL_SECONDS),
+            "MAX_CALLS_PER_REPORT": str(per_report),
+            "MAX_CALLS_PER_MODEL": str(per_report),
+        }
+        self.viewers = [
+            SoakViewer(
+                self.server,
+                cookies["vb_session"],
+                self.report_ids[i % 3],
+                port=self.viewer_path.port if i < 4 else None,
+            )
+            for i in range(20)
+        ]
         for v in self.viewers:
             v.start()
         pages = Pages(self.server, cookies, self.report_ids[:2])
         pages.start()
         pages.ready.wait(60)
         self.server.start_worker(**self.worker_env)
-        faults = [self.blackhole_listener, self.kill_listener_backend, self.restart_web, self.throttle_viewers,
-                  self.restart_worker]
+        faults = [
+            self.blackhole_listener,
+            self.kill_listener_backend,
+            self.restart_web,
+            self.throttle_viewers,
+            self.restart_worker,
+        ]
         started = time.monotonic()
         n = 0
         while time.monotonic() - started < self.minutes * 60:
@@ -230,33 +270,47 @@ class Soak:
 
     def _verdict(self, pages: Pages, runs: int, seconds: float) -> int:
         with psycopg.connect(self.url) as conn:
-            statuses = dict(conn.execute("SELECT id, status FROM reports WHERE id = ANY(%s)",
-                                         (self.report_ids,)).fetchall())
-            rows = dict(conn.execute("SELECT report_id, count(*) FROM benchmark_runs WHERE report_id = ANY(%s) "
-                                     "GROUP BY report_id", (self.report_ids,)).fetchall())
-            unfinished = conn.execute("SELECT count(*) FROM benchmark_runs WHERE report_id = ANY(%s) "
-                                      "AND status IN ('pending', 'running')", (self.report_ids,)).fetchone()[0]
-            tokens = dict(conn.execute("SELECT id, share_token FROM reports WHERE id = ANY(%s)",
-                                       (self.report_ids,)).fetchall())
+            statuses = dict(
+                conn.execute("SELECT id, status FROM reports WHERE id = ANY(%s)", (self.report_ids,)).fetchall()
+            )
+            rows = dict(
+                conn.execute(
+                    "SELECT report_id, count(*) FROM benchmark_runs WHERE report_id = ANY(%s) GROUP BY report_id",
+                    (self.report_ids,),
+                ).fetchall()
+            )
+            unfinished = conn.execute(
+                "SELECT count(*) FROM benchmark_runs WHERE report_id = ANY(%s) AND status IN ('pending', 'running')",
+                (self.report_ids,),
+            ).fetchone()[0]
+            tokens = dict(
+                conn.execute("SELECT id, share_token FROM reports WHERE id = ANY(%s)", (self.report_ids,)).fetchall()
+            )
         final = self.done_counts()
         checks = {
             "every report complete": all(s == "complete" for s in statuses.values()),
             f"every run exists exactly once ({runs} per report)": all(rows[r] == runs for r in self.report_ids),
             "no run left pending or running": unfinished == 0,
-            "every viewer holds the exact final state": all(v.final and v.last_done == final[v.report_id]
-                                                            for v in self.viewers),
+            "every viewer holds the exact final state": all(
+                v.final and v.last_done == final[v.report_id] for v in self.viewers
+            ),
             "every frame intact": not any(v.errors for v in self.viewers),
             "every page on its report": pages.urls == [f"{self.server.url}/r/{tokens[r]}" for r in self.report_ids[:2]],
             "every fault recovered": not self.failures,
         }
-        rows_out = [[kind, len(times), sum(t != float("inf") for t in times), f"{max(times):.1f} s"]
-                    for kind, times in sorted(self.recoveries.items())]
+        rows_out = [
+            [kind, len(times), sum(t != float("inf") for t in times), f"{max(times):.1f} s"]
+            for kind, times in sorted(self.recoveries.items())
+        ]
         reconnects = sum(v.connects for v in self.viewers) - len(self.viewers)
-        text = (table(["Fault", "Injected", "Recovered", "Slowest recovery"], rows_out)
-                + f"\n\n{seconds / 60:.1f} minutes, {len(self.viewers)} websocket viewers ({reconnects} reconnects), "
-                  f"2 Chromium pages, 3 benchmarks of {runs} runs.\n\n"
-                + "\n".join(f"- {'PASS' if ok else 'FAIL'}: {name}" for name, ok in checks.items())
-                + "".join(f"\n- {f}" for f in self.failures) + "\n")
+        text = (
+            table(["Fault", "Injected", "Recovered", "Slowest recovery"], rows_out)
+            + f"\n\n{seconds / 60:.1f} minutes, {len(self.viewers)} websocket viewers ({reconnects} reconnects), "
+            f"2 Chromium pages, 3 benchmarks of {runs} runs.\n\n"
+            + "\n".join(f"- {'PASS' if ok else 'FAIL'}: {name}" for name, ok in checks.items())
+            + "".join(f"\n- {f}" for f in self.failures)
+            + "\n"
+        )
         block = f"\n### Chaos soak\n\n_{environment_line()}_\n\n{text}"
         print(block)
         with RELIABILITY_LOG.open("a") as f:

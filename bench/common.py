@@ -3,6 +3,7 @@
 Every script starts what it needs, prints a markdown table and appends it (with the date, core
 count and versions) to docs/performance.md.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -65,8 +66,10 @@ def table(headers: list[str], rows: list[list]) -> str:
 
 def environment_line() -> str:
     versions = ", ".join(f"{p} {version(p)}" for p in ("flask", "flask-sock", "gunicorn", "gevent", "psycopg"))
-    return (f"{dt.datetime.now().strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} cores, "
-            f"Python {platform.python_version()}, {versions}")
+    return (
+        f"{dt.datetime.now().strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}, {versions}"
+    )
 
 
 def record(title: str, text: str) -> None:
@@ -75,8 +78,10 @@ def record(title: str, text: str) -> None:
     print("\n" + block)
     PERFORMANCE_LOG.parent.mkdir(exist_ok=True)
     if not PERFORMANCE_LOG.exists():
-        PERFORMANCE_LOG.write_text("# Performance\n\nFigures appended by the scripts under `bench/`; "
-                                   "the newest are at the end. See the summary at the top.\n\n")
+        PERFORMANCE_LOG.write_text(
+            "# Performance\n\nFigures appended by the scripts under `bench/`; "
+            "the newest are at the end. See the summary at the top.\n\n"
+        )
     with PERFORMANCE_LOG.open("a") as f:
         f.write("\n" + block)
 

@@ -17,6 +17,7 @@ A simulated provider with a fixed 1 s latency and no faults (SIMULATED_FIXED_LAT
    CPU (of one core) and peak memory, and PostgreSQL's CPU (same machine, fsync off).
 Wall time is taken from the runs' own timestamps in the database (first start to last end).
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -34,9 +35,18 @@ from tests.support.benchmarks import create_benchmark, create_user
 from tests.support.database import TestDatabases
 from tests.support.live_server import LiveServer
 
-TEN_MODELS = ["openai/gpt-5-nano", "google/gemini-2.0-flash-001", "openai/gpt-4.1-nano",
-              "qwen/qwen2.5-vl-72b-instruct", "meta-llama/llama-4-maverick", "qwen/qwen3-vl-235b-a22b-instruct",
-              "openai/gpt-5-mini", "google/gemini-2.5-flash", "openai/gpt-4.1-mini", "google/gemini-3-flash-preview"]
+TEN_MODELS = [
+    "openai/gpt-5-nano",
+    "google/gemini-2.0-flash-001",
+    "openai/gpt-4.1-nano",
+    "qwen/qwen2.5-vl-72b-instruct",
+    "meta-llama/llama-4-maverick",
+    "qwen/qwen3-vl-235b-a22b-instruct",
+    "openai/gpt-5-mini",
+    "google/gemini-2.5-flash",
+    "openai/gpt-4.1-mini",
+    "google/gemini-3-flash-preview",
+]
 LATENCY = 1.0
 ENV = {"SIMULATED_FIXED_LATENCY": str(LATENCY), "MAX_CALLS_PER_REPORT": "10", "MAX_CALLS_PER_MODEL": "3"}
 
@@ -55,10 +65,13 @@ def wait_finished(url: str, report_ids: list[int], timeout: float = 600) -> None
 def run_window(url: str, report_ids: list[int]) -> tuple[float, int, float]:
     """(wall seconds from the first run's start to the last run's end, runs, summed run seconds)."""
     with psycopg.connect(url) as conn:
-        first, last, runs, busy = conn.execute("""
+        first, last, runs, busy = conn.execute(
+            """
             SELECT min(started_at), max(finished_at), count(*),
                    sum(extract(epoch FROM finished_at - started_at))
-            FROM benchmark_runs WHERE report_id = ANY(%s) AND status = 'complete'""", (report_ids,)).fetchone()
+            FROM benchmark_runs WHERE report_id = ANY(%s) AND status = 'complete'""",
+            (report_ids,),
+        ).fetchone()
     return (last - first).total_seconds(), runs, float(busy)
 
 
@@ -70,8 +83,9 @@ def scenario(dbs, reports: list[dict], workers: int, concurrency: int) -> dict:
     url = dbs.create()
     server = LiveServer(url, Path(tempfile.mkdtemp(prefix="vb-bench-")))  # only its workers are used
     try:
-        procs = [psutil.Process(server.start_worker(**ENV, WORKER_CONCURRENCY=str(concurrency)).pid)
-                 for _ in range(workers)]
+        procs = [
+            psutil.Process(server.start_worker(**ENV, WORKER_CONCURRENCY=str(concurrency)).pid) for _ in range(workers)
+        ]
         time.sleep(3.0)  # workers up and idle
         owner = create_user(url)
         cpu_before = cpu_seconds(procs)
@@ -113,6 +127,7 @@ def capacity(dbs, benchmarks: int, env: dict) -> dict:
         def sample_memory():
             while not done.wait(0.2):
                 peak[0] = max(peak[0], worker.memory_info().rss)
+
         sampler = threading.Thread(target=sample_memory, daemon=True)
         sampler.start()
         started, cpu_before, pg_before = time.monotonic(), cpu_seconds([worker]), postgres_cpu_seconds(postmaster)
@@ -122,13 +137,25 @@ def capacity(dbs, benchmarks: int, env: dict) -> dict:
         done.set()
         wall, runs, busy = run_window(url, ids)
         with psycopg.connect(url) as conn:
-            overhead_p50, overhead_p99 = conn.execute("""
+            overhead_p50, overhead_p99 = conn.execute(
+                """
                 SELECT percentile_cont(array[0.5, 0.99]) WITHIN GROUP (ORDER BY extract(epoch FROM finished_at - started_at))
-                FROM benchmark_runs WHERE report_id = ANY(%s) AND status = 'complete'""", (ids,)).fetchone()[0]
-        return {"runs": runs, "wall": wall, "busy": busy,
-                "overhead_ms": ((float(overhead_p50) - CAPACITY_LATENCY) * 1000, (float(overhead_p99) - CAPACITY_LATENCY) * 1000),
-                "cpu": cpu / elapsed, "cpu_ms_per_run": cpu * 1000 / runs, "pg_cpu": pg_cpu / elapsed,
-                "rss_mb": peak[0] / 2**20}
+                FROM benchmark_runs WHERE report_id = ANY(%s) AND status = 'complete'""",
+                (ids,),
+            ).fetchone()[0]
+        return {
+            "runs": runs,
+            "wall": wall,
+            "busy": busy,
+            "overhead_ms": (
+                (float(overhead_p50) - CAPACITY_LATENCY) * 1000,
+                (float(overhead_p99) - CAPACITY_LATENCY) * 1000,
+            ),
+            "cpu": cpu / elapsed,
+            "cpu_ms_per_run": cpu * 1000 / runs,
+            "pg_cpu": pg_cpu / elapsed,
+            "rss_mb": peak[0] / 2**20,
+        }
     finally:
         server.stop()
         dbs.drop(url)
@@ -136,21 +163,46 @@ def capacity(dbs, benchmarks: int, env: dict) -> dict:
 
 def capacity_table(dbs) -> str:
     rows = []
-    scenarios = [(n, {"WORKER_CONCURRENCY": str(n), "MAX_CALLS_PER_WORKER": str(n * CAPACITY_IN_FLIGHT)})
-                 for n in (1, 10, 50, 100, 200)]
+    scenarios = [
+        (n, {"WORKER_CONCURRENCY": str(n), "MAX_CALLS_PER_WORKER": str(n * CAPACITY_IN_FLIGHT)})
+        for n in (1, 10, 50, 100, 200)
+    ]
     scenarios.append((200, {}))  # the defaults: WORKER_CONCURRENCY and MAX_CALLS_PER_WORKER
     for n, env in scenarios:
         r = capacity(dbs, n, env)
         ideal = n * CAPACITY_IN_FLIGHT / CAPACITY_LATENCY  # runs a second
         throughput = r["runs"] / r["wall"]
-        rows.append([
-            f"{n}" + ("" if env else " (default limits)"), f"{r['runs']:,}", fmt(r["wall"], " s"),
-            fmt(ideal, "/s", 0), fmt(throughput, "/s", 0), f"{throughput / ideal:.1%}",
-            f"{r['overhead_ms'][0]:.0f} / {r['overhead_ms'][1]:.0f} ms",
-            f"{r['cpu']:.0%}", fmt(r["cpu_ms_per_run"], " ms", 2), f"{r['pg_cpu']:.0%}", fmt(r["rss_mb"], " MB", 0)])
-    return table(["Benchmarks at once", "Runs", "Wall", "Ideal throughput", "Throughput", "Of ideal",
-                  "Time added per run p50 / p99", "Worker CPU", "Worker CPU per run",
-                  "PostgreSQL CPU", "Worker peak memory"], rows)
+        rows.append(
+            [
+                f"{n}" + ("" if env else " (default limits)"),
+                f"{r['runs']:,}",
+                fmt(r["wall"], " s"),
+                fmt(ideal, "/s", 0),
+                fmt(throughput, "/s", 0),
+                f"{throughput / ideal:.1%}",
+                f"{r['overhead_ms'][0]:.0f} / {r['overhead_ms'][1]:.0f} ms",
+                f"{r['cpu']:.0%}",
+                fmt(r["cpu_ms_per_run"], " ms", 2),
+                f"{r['pg_cpu']:.0%}",
+                fmt(r["rss_mb"], " MB", 0),
+            ]
+        )
+    return table(
+        [
+            "Benchmarks at once",
+            "Runs",
+            "Wall",
+            "Ideal throughput",
+            "Throughput",
+            "Of ideal",
+            "Time added per run p50 / p99",
+            "Worker CPU",
+            "Worker CPU per run",
+            "PostgreSQL CPU",
+            "Worker peak memory",
+        ],
+        rows,
+    )
 
 
 def main() -> int:
@@ -167,12 +219,13 @@ def main() -> int:
 def capacity_notes(table_text: str) -> str:
     return table_text + (
         f"\n\nSimulated calls of exactly {CAPACITY_LATENCY:g} s; each benchmark {CAPACITY_RUNS} runs with "
-        f"{CAPACITY_IN_FLIGHT} calls in flight, all queued before the worker starts. \"Of ideal\": runs a "
+        f'{CAPACITY_IN_FLIGHT} calls in flight, all queued before the worker starts. "Of ideal": runs a '
         "second from the first run's start to the last one's end, against N x 10 / 2 s (it includes the "
-        "start, one job fetched after the other, and the last wave). \"Time added per run\": from its "
+        'start, one job fetched after the other, and the last wave). "Time added per run": from its '
         "start to its end as recorded, beyond the call: its database round trips and the waits of the "
         "event loop. "
-        "Target: 100 at once at >= 90% of ideal.")
+        "Target: 100 at once at >= 90% of ideal."
+    )
 
 
 def concurrency_and_scale_out() -> None:
@@ -186,20 +239,51 @@ def concurrency_and_scale_out() -> None:
         dbs.stop()
     ideal = one["runs"] * LATENCY / 10
     rows = [
-        ["1 report, 300 runs, 1 worker", f"{one['runs']}", fmt(ideal, " s"), fmt(one["wall"], " s"),
-         f"{ideal / one['wall']:.3f}", fmt(one["busy"] / one["wall"], "", 2), fmt(one["cpu_ms_per_run"], " ms", 2)],
-        ["4 reports x 60 runs, 1 worker (2 at once)", f"{single['runs']}", fmt(2 * 60 * LATENCY / 10 * 2 / 2, " s"),
-         fmt(single["wall"], " s"), "1.000 (baseline)", fmt(single["busy"] / single["wall"], "", 2),
-         fmt(single["cpu_ms_per_run"], " ms", 2)],
-        ["4 reports x 60 runs, 2 workers (2 at once each)", f"{double['runs']}", fmt(60 * LATENCY / 10, " s"),
-         fmt(double["wall"], " s"), f"{double['wall'] / single['wall']:.3f} of 1 worker",
-         fmt(double["busy"] / double["wall"], "", 2), fmt(double["cpu_ms_per_run"], " ms", 2)],
+        [
+            "1 report, 300 runs, 1 worker",
+            f"{one['runs']}",
+            fmt(ideal, " s"),
+            fmt(one["wall"], " s"),
+            f"{ideal / one['wall']:.3f}",
+            fmt(one["busy"] / one["wall"], "", 2),
+            fmt(one["cpu_ms_per_run"], " ms", 2),
+        ],
+        [
+            "4 reports x 60 runs, 1 worker (2 at once)",
+            f"{single['runs']}",
+            fmt(2 * 60 * LATENCY / 10 * 2 / 2, " s"),
+            fmt(single["wall"], " s"),
+            "1.000 (baseline)",
+            fmt(single["busy"] / single["wall"], "", 2),
+            fmt(single["cpu_ms_per_run"], " ms", 2),
+        ],
+        [
+            "4 reports x 60 runs, 2 workers (2 at once each)",
+            f"{double['runs']}",
+            fmt(60 * LATENCY / 10, " s"),
+            fmt(double["wall"], " s"),
+            f"{double['wall'] / single['wall']:.3f} of 1 worker",
+            fmt(double["busy"] / double["wall"], "", 2),
+            fmt(double["cpu_ms_per_run"], " ms", 2),
+        ],
     ]
-    record("Engine (bench/engine.py)", table(
-        ["Scenario", "Runs", "Ideal wall", "Wall", "Ideal / wall (or ratio)", "Effective concurrency",
-         "Worker CPU per run"], rows) +
-        "\n\nTargets: effective concurrency >= 9.5 of 10 (wall within 5% of ideal); worker CPU per run "
-        "< 5 ms; 2 workers take about half the time of 1.")
+    record(
+        "Engine (bench/engine.py)",
+        table(
+            [
+                "Scenario",
+                "Runs",
+                "Ideal wall",
+                "Wall",
+                "Ideal / wall (or ratio)",
+                "Effective concurrency",
+                "Worker CPU per run",
+            ],
+            rows,
+        )
+        + "\n\nTargets: effective concurrency >= 9.5 of 10 (wall within 5% of ideal); worker CPU per run "
+        "< 5 ms; 2 workers take about half the time of 1.",
+    )
 
 
 if __name__ == "__main__":

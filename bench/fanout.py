@@ -8,6 +8,7 @@ one report, then N/10 reports. A writer commits run completions at a steady rate
 each, exactly as the engine does. Per delivered update: time from the writer's commit to the
 viewer receiving the new state. Then every viewer's last state is compared with the final one.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -44,7 +45,7 @@ MODELS = ["openai/gpt-5-nano", "google/gemini-2.5-flash", "anthropic/claude-sonn
 @dataclass
 class Viewer:
     report_id: int
-    seen: list[tuple[int, float]] = field(default_factory=list)   # (done count, received at)
+    seen: list[tuple[int, float]] = field(default_factory=list)  # (done count, received at)
 
     @property
     def last(self) -> int | None:
@@ -57,7 +58,7 @@ class Writer(threading.Thread):
     def __init__(self, database_url: str, reports: dict[int, list[int]], commits: int, rate: float):
         super().__init__(daemon=True)
         self.url, self.reports, self.commits, self.rate = database_url, reports, commits, rate
-        self.committed: dict[tuple[int, int], float] = {}   # (report, done count) -> commit time
+        self.committed: dict[tuple[int, int], float] = {}  # (report, done count) -> commit time
         self.final: dict[int, int] = {r: 0 for r in reports}
 
     def run(self) -> None:
@@ -70,9 +71,12 @@ class Writer(threading.Thread):
                 delay = start + i / self.rate - time.perf_counter()
                 if delay > 0:
                     time.sleep(delay)
-                conn.execute("UPDATE benchmark_runs SET status = 'complete', started_at = now(), "
-                             "finished_at = now(), latency_ms = 500, field_accuracy = 0.9, exact = false "
-                             "WHERE id = %s", (run_id,))
+                conn.execute(
+                    "UPDATE benchmark_runs SET status = 'complete', started_at = now(), "
+                    "finished_at = now(), latency_ms = 500, field_accuracy = 0.9, exact = false "
+                    "WHERE id = %s",
+                    (run_id,),
+                )
                 self.final[report_id] += 1
                 self.committed[(report_id, self.final[report_id])] = time.perf_counter()
 
@@ -84,16 +88,17 @@ def make_reports(database_url: str, owner: int, count: int, runs_each: int) -> d
     for _ in range(count):
         report_id = create_benchmark(database_url, owner, models=MODELS, images=images, samples=min(10, samples))
         with psycopg.connect(database_url) as conn:
-            reports[report_id] = [r[0] for r in conn.execute(
-                "SELECT id FROM benchmark_runs WHERE report_id = %s ORDER BY id", (report_id,))]
+            reports[report_id] = [
+                r[0]
+                for r in conn.execute("SELECT id FROM benchmark_runs WHERE report_id = %s ORDER BY id", (report_id,))
+            ]
         assert len(reports[report_id]) > runs_each, "each report keeps a pending run, so none finishes"
     return reports
 
 
 async def watch(session, base_url, viewer: Viewer, ready: asyncio.Event, connected: list, stop: asyncio.Event):
     ws_url = base_url.replace("http", "ws", 1) + f"/benchmarks/{viewer.report_id}/live"
-    async with session.ws_connect(ws_url, origin=base_url, compress=15, heartbeat=None,
-                                  max_msg_size=0) as ws:
+    async with session.ws_connect(ws_url, origin=base_url, compress=15, heartbeat=None, max_msg_size=0) as ws:
         async for message in ws:
             now = time.perf_counter()
             match = DONE.search(message.data if isinstance(message.data, bytes) else message.data.encode())
@@ -144,8 +149,9 @@ def staleness(viewers: list[Viewer], committed: dict) -> list[float]:
 
 def xacts(database_url: str) -> int:
     with psycopg.connect(database_url) as conn:
-        return conn.execute("SELECT xact_commit + xact_rollback FROM pg_stat_database "
-                            "WHERE datname = current_database()").fetchone()[0]
+        return conn.execute(
+            "SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = current_database()"
+        ).fetchone()[0]
 
 
 def server_process(server: LiveServer) -> psutil.Process:
@@ -153,8 +159,9 @@ def server_process(server: LiveServer) -> psutil.Process:
     return children[0] if children else psutil.Process(server.web.pid)
 
 
-async def scenario(server, database_url, cookies, owner, n: int, spread: bool, mode: str,
-                   commits: int, rate: float) -> dict:
+async def scenario(
+    server, database_url, cookies, owner, n: int, spread: bool, mode: str, commits: int, rate: float
+) -> dict:
     report_count = max(1, n // 10) if spread else 1
     reports = make_reports(database_url, owner, report_count, -(-commits // report_count))
     ids = list(reports)
@@ -192,12 +199,20 @@ async def scenario(server, database_url, cookies, owner, n: int, spread: bool, m
     cpu = (cpu_after.user + cpu_after.system - cpu_before.user - cpu_before.system) / elapsed
     db_per_s = (x_after - x_before - commits) / elapsed
     return {
-        "viewers": n, "reports": report_count, "mode": mode, "updates": len(lat),
-        "p50": percentile(lat, 50), "p95": percentile(lat, 95), "p99": percentile(lat, 99),
-        "max": max(lat) if lat else None, "exact": exact, "cpu": cpu * 100,
+        "viewers": n,
+        "reports": report_count,
+        "mode": mode,
+        "updates": len(lat),
+        "p50": percentile(lat, 50),
+        "p95": percentile(lat, 95),
+        "p99": percentile(lat, 99),
+        "max": max(lat) if lat else None,
+        "exact": exact,
+        "cpu": cpu * 100,
         "kb_per_socket": (rss_idle - rss_before) / 1024 / n if mode == "push" else None,
         "renders": (renders(server) - renders_before) if mode == "push" else None,
-        "reports_changed": len({r for r, _ in writer.committed}), "db_per_s": db_per_s,
+        "reports_changed": len({r for r, _ in writer.committed}),
+        "db_per_s": db_per_s,
     }
 
 
@@ -209,11 +224,20 @@ def renders(server: LiveServer) -> int:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--viewers", type=int, nargs="+", default=[1, 100, 500, 1000, 2000, 4000])
-    parser.add_argument("--poll-viewers", type=int, nargs="*", default=[100, 1000],
-                        help="viewer counts for the 1 s polling comparison (one report)")
+    parser.add_argument(
+        "--poll-viewers",
+        type=int,
+        nargs="*",
+        default=[100, 1000],
+        help="viewer counts for the 1 s polling comparison (one report)",
+    )
     parser.add_argument("--commits", type=int, default=100)
-    parser.add_argument("--rate", type=float, default=8.0,
-                        help="commits per second (a report running 10 calls of ~1 s finishes up to ~10 runs/s)")
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=8.0,
+        help="commits per second (a report running 10 calls of ~1 s finishes up to ~10 runs/s)",
+    )
     args = parser.parse_args()
     limit = raise_open_files_limit()
     dbs = TestDatabases().start()
@@ -222,8 +246,12 @@ def main() -> int:
         database_url = dbs.create()
         import tempfile
         from pathlib import Path
-        server = LiveServer(database_url, Path(tempfile.mkdtemp(prefix="vb-bench-")),
-                            {"WORKER_CONNECTIONS": str(limit), "LIVE_SOCKETS_PER_USER": str(limit)}).start()
+
+        server = LiveServer(
+            database_url,
+            Path(tempfile.mkdtemp(prefix="vb-bench-")),
+            {"WORKER_CONNECTIONS": str(limit), "LIVE_SOCKETS_PER_USER": str(limit)},
+        ).start()
         try:
             cookies = sign_up(server.url, "bench@example.com")
             owner = user_id(database_url, "bench@example.com")
@@ -232,34 +260,70 @@ def main() -> int:
             plan += [(n, False, "poll") for n in args.poll_viewers]
             for n, spread, mode in plan:
                 print(f"… {mode} {n} viewers on {'N/10 reports' if spread else 'one report'}", file=sys.stderr)
-                rows.append(asyncio.run(scenario(server, database_url, cookies, owner, n, spread, mode,
-                                                 args.commits, args.rate)))
+                rows.append(
+                    asyncio.run(
+                        scenario(server, database_url, cookies, owner, n, spread, mode, args.commits, args.rate)
+                    )
+                )
         finally:
             server.stop()
     finally:
         dbs.stop()
-    headers = ["Mode", "Viewers", "Reports", "Commit→viewer pairs", "p50 ms", "p95 ms", "p99 ms", "max ms",
-               "On final state", "Server CPU", "KB per idle socket", "Renders (reports changed)", "DB xact/s"]
-    body = [[r["mode"], f"{r['viewers']:,}", r["reports"], f"{r['updates']:,}", fmt(r["p50"]), fmt(r["p95"]),
-             fmt(r["p99"]), fmt(r["max"]), f"{r['exact']:.1%}", f"{r['cpu']:.0f}%", fmt(r["kb_per_socket"]),
-             "—" if r["renders"] is None else f"{r['renders']} ({r['reports_changed']})", fmt(r["db_per_s"], "", 0)]
-            for r in rows]
+    headers = [
+        "Mode",
+        "Viewers",
+        "Reports",
+        "Commit→viewer pairs",
+        "p50 ms",
+        "p95 ms",
+        "p99 ms",
+        "max ms",
+        "On final state",
+        "Server CPU",
+        "KB per idle socket",
+        "Renders (reports changed)",
+        "DB xact/s",
+    ]
+    body = [
+        [
+            r["mode"],
+            f"{r['viewers']:,}",
+            r["reports"],
+            f"{r['updates']:,}",
+            fmt(r["p50"]),
+            fmt(r["p95"]),
+            fmt(r["p99"]),
+            fmt(r["max"]),
+            f"{r['exact']:.1%}",
+            f"{r['cpu']:.0f}%",
+            fmt(r["kb_per_socket"]),
+            "—" if r["renders"] is None else f"{r['renders']} ({r['reports_changed']})",
+            fmt(r["db_per_s"], "", 0),
+        ]
+        for r in rows
+    ]
     ratios = _ratios(rows)
-    record("Fan-out: commit to viewer (bench/fanout.py)",
-           table(headers, body) + f"\n\n{args.commits} commits at {args.rate:g}/s per scenario; one gunicorn "
-           "gevent process; viewers offer permessage-deflate like browsers do (the server declines it). Renders are counted during the writes.\n" + ratios)
+    record(
+        "Fan-out: commit to viewer (bench/fanout.py)",
+        table(headers, body) + f"\n\n{args.commits} commits at {args.rate:g}/s per scenario; one gunicorn "
+        "gevent process; viewers offer permessage-deflate like browsers do (the server declines it). Renders are counted during the writes.\n"
+        + ratios,
+    )
     return 0
 
 
 def _ratios(rows) -> str:
     lines = []
     for poll_row in (r for r in rows if r["mode"] == "poll"):
-        push = next((r for r in rows if r["mode"] == "push" and r["viewers"] == poll_row["viewers"]
-                     and r["reports"] == 1), None)
+        push = next(
+            (r for r in rows if r["mode"] == "push" and r["viewers"] == poll_row["viewers"] and r["reports"] == 1), None
+        )
         if push and push["p50"] and poll_row["p50"]:
-            lines.append(f"- {poll_row['viewers']:,} viewers: polling is {poll_row['p50'] / push['p50']:.0f}x staler "
-                         f"at p50 ({poll_row['p95'] / push['p95']:.0f}x at p95) and costs "
-                         f"{poll_row['db_per_s'] / max(push['db_per_s'], 0.1):.0f}x the database transactions.")
+            lines.append(
+                f"- {poll_row['viewers']:,} viewers: polling is {poll_row['p50'] / push['p50']:.0f}x staler "
+                f"at p50 ({poll_row['p95'] / push['p95']:.0f}x at p95) and costs "
+                f"{poll_row['db_per_s'] / max(push['db_per_s'], 0.1):.0f}x the database transactions."
+            )
     return "\n".join(lines)
 
 

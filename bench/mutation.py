@@ -10,6 +10,7 @@ then run against it; a mutant they fail on is killed. The table gives the score 
 then every survivor with its line, to be killed by a test or, when it changes nothing that can
 be observed, excused by name in docs/mutation.md. The result is appended there too.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -27,19 +28,40 @@ from bench.common import ROOT, environment_line, table
 MODULES = {
     "scoring": ("webapp/scoring.py", ["tests/unit/test_scoring.py"]),
     "stats": ("webapp/reports/stats.py", ["tests/unit/test_report_stats.py", "tests/unit/test_report_recommend.py"]),
-    "recommend": ("webapp/reports/recommend.py", ["tests/unit/test_report_recommend.py",
-                                                 "tests/unit/test_report_rationale.py"]),
-    "patterns": ("webapp/reports/patterns.py", ["tests/unit/test_report_recommend.py",
-                                               "tests/unit/test_report_patterns.py"]),
-    "confidence": ("webapp/reports/confidence.py", ["tests/unit/test_report_confidence.py",
-                                                   "tests/unit/test_report_recommend.py"]),
+    "recommend": (
+        "webapp/reports/recommend.py",
+        ["tests/unit/test_report_recommend.py", "tests/unit/test_report_rationale.py"],
+    ),
+    "patterns": (
+        "webapp/reports/patterns.py",
+        ["tests/unit/test_report_recommend.py", "tests/unit/test_report_patterns.py"],
+    ),
+    "confidence": (
+        "webapp/reports/confidence.py",
+        ["tests/unit/test_report_confidence.py", "tests/unit/test_report_recommend.py"],
+    ),
     "fields": ("webapp/reports/fields.py", ["tests/unit/test_report_fields.py"]),
     "json_extract": ("webapp/engine/json_extract.py", ["tests/unit/test_json_extract.py"]),
 }
 LOG = ROOT / "docs" / "mutation.md"
-SWAPS = {ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Gt: ast.GtE, ast.GtE: ast.Gt, ast.Eq: ast.NotEq, ast.NotEq: ast.Eq,
-         ast.In: ast.NotIn, ast.NotIn: ast.In, ast.Is: ast.IsNot, ast.IsNot: ast.Is,
-         ast.And: ast.Or, ast.Or: ast.And, ast.Add: ast.Sub, ast.Sub: ast.Add, ast.Mult: ast.Div, ast.Div: ast.Mult}
+SWAPS = {
+    ast.Lt: ast.LtE,
+    ast.LtE: ast.Lt,
+    ast.Gt: ast.GtE,
+    ast.GtE: ast.Gt,
+    ast.Eq: ast.NotEq,
+    ast.NotEq: ast.Eq,
+    ast.In: ast.NotIn,
+    ast.NotIn: ast.In,
+    ast.Is: ast.IsNot,
+    ast.IsNot: ast.Is,
+    ast.And: ast.Or,
+    ast.Or: ast.And,
+    ast.Add: ast.Sub,
+    ast.Sub: ast.Add,
+    ast.Mult: ast.Div,
+    ast.Div: ast.Mult,
+}
 
 
 @dataclass
@@ -93,7 +115,8 @@ class _Mutator(ast.NodeTransformer):
     def visit_Return(self, node):
         self.generic_visit(node)
         returns_something = node.value is not None and not (
-            isinstance(node.value, ast.Constant) and node.value.value is None)
+            isinstance(node.value, ast.Constant) and node.value.value is None
+        )
         if returns_something and self._hit(node, "return value -> None"):
             node.value = ast.Constant(None)
         return node
@@ -119,9 +142,13 @@ def mutants(source: str) -> list[Mutant]:
 def killed(copy: Path, module_path: str, mutant: Mutant, tests: list[str]) -> bool:
     (copy / module_path).write_text(mutant.source)
     try:
-        result = subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *tests],
-                                cwd=copy, capture_output=True, timeout=120,
-                                env={**os.environ, "PYTHONPATH": str(copy)})
+        result = subprocess.run(
+            [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *tests],
+            cwd=copy,
+            capture_output=True,
+            timeout=120,
+            env={**os.environ, "PYTHONPATH": str(copy)},
+        )
     except subprocess.TimeoutExpired:
         return True  # a mutant that hangs the tests is noticed too
     return result.returncode != 0

@@ -7,6 +7,7 @@ timed on the finished report; the processing page and its fragment with half the
 back to pending (a report in flight). /healthz is the baseline of the same server. The
 progress aggregate query is timed in PostgreSQL (EXPLAIN ANALYZE) and its plan shown.
 """
+
 from __future__ import annotations
 
 import re
@@ -71,16 +72,21 @@ def main() -> int:
             server.start_worker(MAX_CALLS_PER_REPORT="50", MAX_CALLS_PER_MODEL="10")
             wait_complete(url, report_id)
             with psycopg.connect(url) as conn:
-                token, runs = conn.execute("SELECT share_token, (SELECT count(*) FROM benchmark_runs "
-                                           "WHERE report_id = r.id) FROM reports r WHERE id = %s",
-                                           (report_id,)).fetchone()
+                token, runs = conn.execute(
+                    "SELECT share_token, (SELECT count(*) FROM benchmark_runs "
+                    "WHERE report_id = r.id) FROM reports r WHERE id = %s",
+                    (report_id,),
+                ).fetchone()
             with httpx.Client(base_url=server.url, cookies=cookies) as client:
                 ttfb(client, "/healthz", 20)  # warm up
                 results = {"/healthz (baseline)": ttfb(client, "/healthz")}
                 results[f"/r/<token> (report, {runs:,} runs)"] = ttfb(client, f"/r/{token}")
                 with psycopg.connect(url, autocommit=True) as conn:
-                    conn.execute("UPDATE benchmark_runs SET status = 'pending', finished_at = NULL "
-                                 "WHERE report_id = %s AND id %% 2 = 0", (report_id,))
+                    conn.execute(
+                        "UPDATE benchmark_runs SET status = 'pending', finished_at = NULL "
+                        "WHERE report_id = %s AND id %% 2 = 0",
+                        (report_id,),
+                    )
                     conn.execute("UPDATE reports SET status = 'running' WHERE id = %s", (report_id,))
                 results["/benchmarks/<id>/processing"] = ttfb(client, f"/benchmarks/{report_id}/processing")
                 results["/benchmarks/<id>/progress (fragment)"] = ttfb(client, f"/benchmarks/{report_id}/progress")
@@ -96,11 +102,21 @@ def main() -> int:
         target = next(t for k, t in targets.items() if k in name)
         p95 = percentile(values, 95)
         rows.append([name, fmt(median(values), " ms", 2), fmt(p95, " ms", 2), f"{p95 / base:.1f}x", target])
-    rows.append(["progress aggregate query (EXPLAIN ANALYZE, 50x)", fmt(median(query_times), " ms", 2),
-                 fmt(percentile(query_times, 95), " ms", 2), "—", "< 5 ms"])
-    record("Pages (bench/pages.py)", table(["What", "p50", "p95", "p95 vs baseline", "Target"], rows) +
-           f"\n\n{REQUESTS} sequential requests each, logged in as the owner, one gunicorn gevent process.\n\n"
-           "Plan of the progress aggregate query:\n\n```\n" + plan + "\n```")
+    rows.append(
+        [
+            "progress aggregate query (EXPLAIN ANALYZE, 50x)",
+            fmt(median(query_times), " ms", 2),
+            fmt(percentile(query_times, 95), " ms", 2),
+            "—",
+            "< 5 ms",
+        ]
+    )
+    record(
+        "Pages (bench/pages.py)",
+        table(["What", "p50", "p95", "p95 vs baseline", "Target"], rows)
+        + f"\n\n{REQUESTS} sequential requests each, logged in as the owner, one gunicorn gevent process.\n\n"
+        "Plan of the progress aggregate query:\n\n```\n" + plan + "\n```",
+    )
     return 0
 
 

@@ -1,5 +1,6 @@
 """Reads pip-audit's JSON report and decides: 1 on a known vulnerability, 0 when clean, and a
 loud notice (0, or 2 with AUDIT_REQUIRED=1) when nothing could be audited."""
+
 from __future__ import annotations
 
 import json
@@ -26,11 +27,15 @@ def summarize(report: dict, pip_audit_status: int, required: bool, error: str = 
     if pip_audit_status not in (0, 1):
         return pip_audit_status, [*lines, f"pip-audit failed (exit {pip_audit_status})."]
     if not audited:
-        lines.append(f"AUDIT NOT PERFORMED: the advisory service could not be reached for any of the "
-                     f"{len(deps)} dependencies (offline or a mirror without advisory data).")
+        lines.append(
+            f"AUDIT NOT PERFORMED: the advisory service could not be reached for any of the "
+            f"{len(deps)} dependencies (offline or a mirror without advisory data)."
+        )
         return (2 if required else 0), lines
-    lines.append(f"No known vulnerabilities in {audited} audited dependencies"
-                 + (f"; {len(skipped)} could not be audited." if skipped else "."))
+    lines.append(
+        f"No known vulnerabilities in {audited} audited dependencies"
+        + (f"; {len(skipped)} could not be audited." if skipped else ".")
+    )
     return 0, lines
 
 

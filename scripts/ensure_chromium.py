@@ -3,6 +3,7 @@
 Order: Playwright's own browser if installed, else /usr/bin/chromium, else `apt-get install -y
 chromium` when root on Debian, else `playwright install chromium`.
 """
+
 import os
 import shutil
 import subprocess

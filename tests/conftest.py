@@ -6,8 +6,15 @@ from tests.support.database import TestDatabases
 from tests.support.forms import AuthActions
 from tests.support.live_server import LiveServer
 
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 
 
 @pytest.fixture(scope="session")
@@ -28,9 +35,16 @@ def database_url(databases):
 def app(database_url, tmp_path):
     from webapp import create_app
 
-    app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "test-secret",
-                      "DATA_DIR": str(tmp_path), "TESTING": True, "SIMULATED_SPEED": 0.0,
-                      "PROVIDER": "simulated"})
+    app = create_app(
+        {
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "test-secret",
+            "DATA_DIR": str(tmp_path),
+            "TESTING": True,
+            "SIMULATED_SPEED": 0.0,
+            "PROVIDER": "simulated",
+        }
+    )
     yield app
     app.extensions["db_pool"].close()
 

@@ -1,4 +1,5 @@
 """VisionBench: which vision model extracts structured JSON from your images best."""
+
 from __future__ import annotations
 
 import logging

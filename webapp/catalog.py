@@ -4,6 +4,7 @@ The default catalog ships as ``webapp/data/model-catalog.csv``. An operator can 
 ``CATALOG_FILE`` at a file with the same columns to override it. A first line of the form
 ``# prices as of YYYY-MM-DD`` records when the prices were taken.
 """
+
 from __future__ import annotations
 
 import csv
@@ -68,8 +69,11 @@ class Catalog:
 
     def by_tier(self) -> list[tuple[str, list[Model]]]:
         """[(tier label, models)] in tier order, skipping empty tiers."""
-        return [(TIER_LABELS[t], [m for m in self.models if m.tier == t])
-                for t in TIERS if any(m.tier == t for m in self.models)]
+        return [
+            (TIER_LABELS[t], [m for m in self.models if m.tier == t])
+            for t in TIERS
+            if any(m.tier == t for m in self.models)
+        ]
 
     def __contains__(self, model_id: object) -> bool:
         return model_id in self._by_id
@@ -150,6 +154,7 @@ def presets(catalog: Catalog) -> list[Preset]:
 
     The first preset is the default selection for sample benchmarks.
     """
+
     def cheapest(models: list[Model], n: int) -> tuple[str, ...]:
         ranked = sorted(models, key=lambda m: (m.estimated_cost_per_run(), m.name))
         return tuple(m.id for m in ranked[:n])

@@ -1,4 +1,5 @@
 """Command line: `visionbench serve | migrate | worker | status` (also `python -m webapp ...`)."""
+
 from __future__ import annotations
 
 import argparse
@@ -51,8 +52,11 @@ def cmd_worker(args) -> int:
 
     config = load_config()
     if not config["DATABASE_URL"]:
-        print("DATABASE_URL is not set. `visionbench serve` starts a worker with the embedded "
-              "database; a separate worker needs DATABASE_URL.", file=sys.stderr)
+        print(
+            "DATABASE_URL is not set. `visionbench serve` starts a worker with the embedded "
+            "database; a separate worker needs DATABASE_URL.",
+            file=sys.stderr,
+        )
         return 2
     return run_worker(config)
 
@@ -111,21 +115,36 @@ def cmd_serve(args) -> int:
     try:
         url, pg = _database(config)
         migrate(url)
-        env = {**os.environ, "DATABASE_URL": url, "DATA_DIR": config["DATA_DIR"],
-               "HOST": config["HOST"], "PORT": str(config["PORT"])}
+        env = {
+            **os.environ,
+            "DATABASE_URL": url,
+            "DATA_DIR": config["DATA_DIR"],
+            "HOST": config["HOST"],
+            "PORT": str(config["PORT"]),
+        }
 
         def command(name: str, args: list[str]) -> Child:
             child = Child(name, lambda: echo_stderr(child, processes.spawn_supervised(args, env)))
             return child
 
-        children = [command("web server", [sys.executable, "-m", "gunicorn", "-c", "python:webapp.gunicorn_conf",
-                                           "webapp:create_app()"])]
+        children = [
+            command(
+                "web server",
+                [sys.executable, "-m", "gunicorn", "-c", "python:webapp.gunicorn_conf", "webapp:create_app()"],
+            )
+        ]
         for n in range(config["WORKER_PROCESSES"]):
             name = "job worker" if config["WORKER_PROCESSES"] == 1 else f"job worker {n + 1}"
             children.append(command(name, [sys.executable, "-m", "webapp", "worker"]))
         if pg:
-            children.append(Child("embedded PostgreSQL", lambda: _restart_embedded(pg),
-                                  process=pg.process, started_at=time.monotonic()))
+            children.append(
+                Child(
+                    "embedded PostgreSQL",
+                    lambda: _restart_embedded(pg),
+                    process=pg.process,
+                    started_at=time.monotonic(),
+                )
+            )
         supervisor = Supervisor(children)
         supervisor.start_all()
         announced = False
@@ -163,9 +182,12 @@ def _restart_embedded(pg):
 
 def _announce(config: dict, pg) -> None:
     provider = "your API provider" if config["PROVIDER_API_KEY"] else "the simulated provider (no API key set)"
-    print(f"\n  VisionBench is running at http://{_display_host(config['HOST'])}:{config['PORT']}/"
-          f"\n  Database: {'embedded PostgreSQL in ' + str(pg.root) if pg else 'DATABASE_URL'}"
-          f"\n  Models are called through {provider}.\n  Press Ctrl-C to stop.\n", flush=True)
+    print(
+        f"\n  VisionBench is running at http://{_display_host(config['HOST'])}:{config['PORT']}/"
+        f"\n  Database: {'embedded PostgreSQL in ' + str(pg.root) if pg else 'DATABASE_URL'}"
+        f"\n  Models are called through {provider}.\n  Press Ctrl-C to stop.\n",
+        flush=True,
+    )
 
 
 def _display_host(host: str) -> str:

@@ -2,6 +2,7 @@
 
 Everything has a safe default so that `./serve` works on a fresh machine with nothing set.
 """
+
 from __future__ import annotations
 
 import os

@@ -5,6 +5,7 @@ tokens, which provider runs a benchmark, and how an image is answered. SQL keeps
 status literals ('complete', ...): they are the schema's vocabulary, held to these same values
 by the CHECK constraints in migrations/0002_core.sql.
 """
+
 from __future__ import annotations
 
 import re
@@ -101,8 +102,10 @@ TIER_LABELS = {"free": "Free", "budget": "Budget", "mid": "Mid-range", "premium"
 # Comparison and priorities ---------------------------------------------------------------------
 
 STRICT, RELAXED = "strict", "relaxed"
-COMPARE_MODES = {STRICT: "Strict: exact values (8.0 equals 8, \"1\" differs from 1)",
-                 RELAXED: "Relaxed: \"8.00\" equals 8, extra spaces ignored, null equals missing"}
+COMPARE_MODES = {
+    STRICT: 'Strict: exact values (8.0 equals 8, "1" differs from 1)',
+    RELAXED: 'Relaxed: "8.00" equals 8, extra spaces ignored, null equals missing',
+}
 
 PRIORITIES = ("accuracy", "cost", "speed")  # also the default order
 PRIORITY_ORDERS = {"-".join(p): " > ".join(c.capitalize() for c in p) for p in permutations(PRIORITIES)}

@@ -1,4 +1,5 @@
 """Friendly error pages: never a traceback, and a 503 (not a 500) while the database is down."""
+
 from __future__ import annotations
 
 import logging
@@ -30,8 +31,11 @@ def _page(status: int, title: str, message: str):
 def init_app(app) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(e):
-        return _page(400, "Form expired", "This form is missing its security token or it has expired. "
-                     "Go back, reload the page and try again.")
+        return _page(
+            400,
+            "Form expired",
+            "This form is missing its security token or it has expired. Go back, reload the page and try again.",
+        )
 
     @app.errorhandler(HTTPException)
     def http_error(e: HTTPException):
@@ -39,12 +43,15 @@ def init_app(app) -> None:
         return _page(e.code or 500, title, message)
 
     for exc in db.DatabaseUnavailable:
+
         @app.errorhandler(exc)
         def database_down(e):
             log.warning("database unavailable: %s", type(e).__name__)
-            return _page(503, "Temporarily unavailable",
-                         "The database cannot be reached right now. Your data is safe; "
-                         "please try again in a minute.")
+            return _page(
+                503,
+                "Temporarily unavailable",
+                "The database cannot be reached right now. Your data is safe; please try again in a minute.",
+            )
 
     @app.errorhandler(Exception)
     def unexpected(e):

@@ -1,4 +1,5 @@
 """Jinja filters that format numbers, money, times and durations the same way everywhere."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime
@@ -45,5 +46,4 @@ def when(value: datetime | None) -> str:
 
 
 def register_filters(app) -> None:
-    app.jinja_env.filters.update(money=money, percent=percent, duration=duration,
-                                 ms=milliseconds, when=when)
+    app.jinja_env.filters.update(money=money, percent=percent, duration=duration, ms=milliseconds, when=when)

@@ -1,5 +1,6 @@
 """gunicorn settings for `visionbench serve` and the test server: gevent workers hold thousands
 of websockets each. Values come from the app's one configuration (webapp/config.py)."""
+
 from webapp import server_hardening
 from webapp.config import load_config
 
@@ -33,6 +34,7 @@ def post_worker_init(worker):
         def handler(sig, frame):
             gevent.spawn(live_updates.shutdown)
             original(sig, frame)
+
         return handler
 
     signal.signal(signal.SIGTERM, wrap(worker.handle_exit))

@@ -1,4 +1,5 @@
 """Child processes that never outlive their parent, and a clean stop for a group of them."""
+
 from __future__ import annotations
 
 import ctypes
@@ -10,10 +11,12 @@ import time
 
 def die_with_parent(sig: int = signal.SIGTERM):
     """A preexec_fn: on Linux the kernel signals the child when its parent dies, even by SIGKILL."""
+
     def setup() -> None:
         if sys.platform.startswith("linux"):
             PR_SET_PDEATHSIG = 1
             ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, sig)
+
     return setup
 
 

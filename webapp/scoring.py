@@ -10,6 +10,7 @@ Two modes:
 - relaxed: also numeric strings equal numbers ("8.00" == 8), whitespace runs inside
   strings collapse, and null equals a missing key. Case always matters.
 """
+
 from __future__ import annotations
 
 import json
@@ -23,10 +24,10 @@ from .domain import COMPARE_MODES, RELAXED, STRICT
 INVALID = object()
 
 ROOT = "$"
-MISSING = "missing"                   # in expected only
-UNEXPECTED = "unexpected"             # in actual only
-DIFFERENT_VALUE = "different value"   # same JSON type, different value
-DIFFERENT_TYPE = "different type"     # e.g. "1" vs 1, or a number vs an object
+MISSING = "missing"  # in expected only
+UNEXPECTED = "unexpected"  # in actual only
+DIFFERENT_VALUE = "different value"  # same JSON type, different value
+DIFFERENT_TYPE = "different type"  # e.g. "1" vs 1, or a number vs an object
 NOT_JSON = "not valid JSON"
 
 _ABSENT = object()  # internal: path not present on one side
@@ -50,7 +51,7 @@ class FieldDiff:
 class Comparison:
     exact: bool
     field_accuracy: float  # correct_fields / total_fields, 0..1
-    total_fields: int      # leaf paths in the union of both sides
+    total_fields: int  # leaf paths in the union of both sides
     correct_fields: int
     diffs: list[FieldDiff] = field(default_factory=list)
 
@@ -117,8 +118,13 @@ def compare(expected: dict[str, object], actual: object, mode: str = STRICT) -> 
     correct = total - len(diffs)
     # A one-sided path is always a diff, so "no diffs" also means "no one-sided paths"
     # in strict mode (relaxed forgives only null-vs-missing).
-    return Comparison(exact=not diffs, field_accuracy=correct / total if total else 1.0,
-                      total_fields=total, correct_fields=correct, diffs=diffs)
+    return Comparison(
+        exact=not diffs,
+        field_accuracy=correct / total if total else 1.0,
+        total_fields=total,
+        correct_fields=correct,
+        diffs=diffs,
+    )
 
 
 def _as_object(actual: object) -> tuple[object, str | None]:

@@ -1,4 +1,5 @@
 """CSRF, cookies, proxy trust and the security headers sent with every response."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -19,18 +20,20 @@ SESSION_SETTINGS = {
     "WTF_CSRF_TIME_LIMIT": None,  # tied to the session instead, so long-open forms still work
 }
 
-CONTENT_SECURITY_POLICY = "; ".join([
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self'",
-    "img-src 'self' data: blob:",
-    "connect-src 'self'",
-    "font-src 'self'",
-    "object-src 'none'",
-    "base-uri 'self'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-])
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data: blob:",
+        "connect-src 'self'",
+        "font-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
 
 
 # Sent with every response, the web server's own error pages included (server_hardening.py).

@@ -5,6 +5,7 @@
   the request;
 - no response names the server software and its version ("Server: gunicorn").
 """
+
 from __future__ import annotations
 
 from html import escape
@@ -24,11 +25,13 @@ PAGE = """<!doctype html>
 def _write_error(sock, status_int: int, reason: str, mesg: str) -> None:
     body = PAGE.format(reason=escape(reason)).encode()
     headers = "".join(f"{name}: {value}\r\n" for name, value in SECURITY_HEADERS.items())
-    head = (f"HTTP/1.1 {status_int} {reason}\r\nConnection: close\r\nContent-Type: text/html; charset=utf-8\r\n"
-            f"Content-Length: {len(body)}\r\n{headers}\r\n")
+    head = (
+        f"HTTP/1.1 {status_int} {reason}\r\nConnection: close\r\nContent-Type: text/html; charset=utf-8\r\n"
+        f"Content-Length: {len(body)}\r\n{headers}\r\n"
+    )
     util.write_nonblock(sock, head.encode("latin-1") + body)
 
 
 def apply() -> None:
     util.write_error = _write_error  # looked up by the workers at each error
-    wsgi.SERVER = PRODUCT_NAME       # read by each response for its Server header
+    wsgi.SERVER = PRODUCT_NAME  # read by each response for its Server header

@@ -7,6 +7,7 @@ stops only when told to (Ctrl-C, SIGTERM), or when a child cannot start at all: 
 within STARTUP_SECONDS of its start 5 times in a minute (a bad setting, a port in use), there is
 no point in going on, and the message says which child and quotes its last words.
 """
+
 from __future__ import annotations
 
 import collections
@@ -42,7 +43,8 @@ class GaveUp(Exception):
         super().__init__(
             f"The {child.name} failed to start {STARTUP_FAILURES} times within "
             f"{STARTUP_WINDOW_SECONDS:.0f} s ({child.last_exit}); stopping."
-            + (f" Its last words:\n    {words}" if words else ""))
+            + (f" Its last words:\n    {words}" if words else "")
+        )
 
 
 @dataclass
@@ -82,6 +84,7 @@ def echo_stderr(child: Child, process: subprocess.Popen) -> subprocess.Popen:
                 sys.stderr.buffer.write(raw)
                 sys.stderr.buffer.flush()
             child.stderr_tail.append(raw.decode(errors="replace"))
+
     threading.Thread(target=pump, name=f"{child.name} stderr", daemon=True).start()
     return process
 
@@ -136,8 +139,11 @@ class Supervisor:
     def stop_all(self, children: list[Child] | None = None, timeout: float = 10.0) -> None:
         """SIGTERM to every child (or those given) at once, then SIGKILL to those still there
         after `timeout`."""
-        running = [c.process for c in (self.children if children is None else children)
-                   if c.process is not None and c.process.poll() is None]
+        running = [
+            c.process
+            for c in (self.children if children is None else children)
+            if c.process is not None and c.process.poll() is None
+        ]
         for process in running:
             process.send_signal(signal.SIGTERM)
         deadline = self.clock() + timeout

@@ -5,6 +5,7 @@ Every form's text fields use `StorableText`; parsed JSON is checked with `proble
 The limits here stop abuse; the friendlier limits of each field (a prompt of at most 4,000
 characters...) are checked where the field is used, with their own messages.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -57,5 +58,6 @@ class StorableText:
             if found:
                 raise StopValidation(f"{field.label.text} {found}. Remove it and try again.")
             if len(value) > self.max_length:
-                raise StopValidation(f"{field.label.text} is {len(value):,} characters long; "
-                                     f"at most {self.max_length:,} are allowed.")
+                raise StopValidation(
+                    f"{field.label.text} is {len(value):,} characters long; at most {self.max_length:,} are allowed."
+                )

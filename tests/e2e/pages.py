@@ -1,4 +1,5 @@
 """Page objects: elements found by role and label, as a person would find them."""
+
 from __future__ import annotations
 
 import re
@@ -143,6 +144,7 @@ class ReportPage:
 
 
 # Steps many tests start with -----------------------------------------------------------------
+
 
 def sign_up(page, base_url, database_url, email="watcher@example.com") -> int:
     SignupPage(page, base_url).open().sign_up(email, PASSWORD)

@@ -4,6 +4,7 @@ reflows without sideways scrolling at 320 and 412 CSS px (WCAG 1.4.10).
 
 One server, one set of users and reports for the whole module: each test opens one page state.
 Set A11Y_SCREENSHOTS=<folder> to keep a full-page screenshot of every state at every width."""
+
 from __future__ import annotations
 
 import json
@@ -61,16 +62,29 @@ def failed_outcome(model_id, position, sample):
 
 
 def cancelled_outcome(model_id, position, sample):
-    return {"status": "skipped"} if sample else {"status": "complete", "latency_ms": 900, "cost_usd": 0,
-                                                 "exact": True, "field_accuracy": 1.0, "correct_fields": 4,
-                                                 "total_fields": 4, "diffs": [], "parsed_json": EXPECTED}
+    return (
+        {"status": "skipped"}
+        if sample
+        else {
+            "status": "complete",
+            "latency_ms": 900,
+            "cost_usd": 0,
+            "exact": True,
+            "field_accuracy": 1.0,
+            "correct_fields": 4,
+            "total_fields": 4,
+            "diffs": [],
+            "parsed_json": EXPECTED,
+        }
+    )
 
 
 def add_drafts(url: str, owner_id: int, count: int) -> None:
     with psycopg.connect(url) as conn:
         for i in range(count):
-            benchmark_queries.add_draft_image(conn, owner_id, check_image(f"receipt-{i + 1}.png", png((300, 400))),
-                                              '{"total": 12.5}')
+            benchmark_queries.add_draft_image(
+                conn, owner_id, check_image(f"receipt-{i + 1}.png", png((300, 400))), '{"total": 12.5}'
+            )
 
 
 def log_in(browser, base_url: str, email: str) -> dict:
@@ -96,16 +110,23 @@ def site(databases, browser, tmp_path_factory):
         failed = make_report(database_url, owner, images=1, samples=1, outcome=failed_outcome, status="failed")
         cancelled = make_report(database_url, owner, images=1, outcome=cancelled_outcome, status="cancelled")
         with psycopg.connect(database_url) as conn:
-            conn.execute("UPDATE reports SET failure_reason = 'All 3 runs failed. The last error: HTTP 500: "
-                         "upstream is down' WHERE id = %s", (failed,))
+            conn.execute(
+                "UPDATE reports SET failure_reason = 'All 3 runs failed. The last error: HTTP 500: "
+                "upstream is down' WHERE id = %s",
+                (failed,),
+            )
         add_drafts(database_url, owner, 2)
         yield Site(
             url=server.url,
             processing={"running": running, "failed": failed, "cancelled": cancelled},
-            reports={name: share_token(database_url, rid) for name, rid in
-                     [("running", running), ("finished", finished), ("failed", failed)]},
-            storage={"owner": log_in(browser, server.url, "owner@example.com"),
-                     "newcomer": log_in(browser, server.url, "newcomer@example.com")},
+            reports={
+                name: share_token(database_url, rid)
+                for name, rid in [("running", running), ("finished", finished), ("failed", failed)]
+            },
+            storage={
+                "owner": log_in(browser, server.url, "owner@example.com"),
+                "newcomer": log_in(browser, server.url, "newcomer@example.com"),
+            },
         )
     finally:
         server.stop()
@@ -151,6 +172,7 @@ def processing(state: str) -> Callable[[Page, Site], None]:
         page.goto(f"{site.url}/benchmarks/{site.processing[state]}/processing")
         pill = ProcessingPage(page).expect_loaded().pill()
         expect(pill).to_have_text("Live" if state == "running" else state.capitalize())
+
     return open_page
 
 
@@ -158,14 +180,17 @@ def report(state: str, heading: str) -> Callable[[Page, Site], None]:
     def open_page(page: Page, site: Site) -> None:
         page.goto(f"{site.url}/r/{site.reports[state]}")
         expect(page.get_by_role("heading", name=heading, level=2)).to_be_visible()
+
     return open_page
 
 
 def goto(path: str, heading: str) -> Callable[[Page, Site], None]:
     """`path` may name a report's share token: "/r/{finished}"."""
+
     def open_page(page: Page, site: Site) -> None:
         page.goto(site.url + path.format(**site.reports))
         expect(page.get_by_role("heading", name=heading, level=1)).to_be_visible()
+
     return open_page
 
 
@@ -205,8 +230,10 @@ def test_page_meets_wcag_22_aa_and_reflows(state, site, contexts):
 
     page = contexts[user, "desktop"].new_page()
     broken = []  # every file the page asks for is there (its icon too)
-    page.on("response", lambda r: r.status >= 400 and not r.request.is_navigation_request()
-            and broken.append(f"{r.status} {r.url}"))
+    page.on(
+        "response",
+        lambda r: r.status >= 400 and not r.request.is_navigation_request() and broken.append(f"{r.status} {r.url}"),
+    )
     open_page(page, site)
     screenshot(page, f"{state}-desktop")
     problems += [f"desktop, light: {v}" for v in wcag_violations(page)]
@@ -226,7 +253,7 @@ def test_page_meets_wcag_22_aa_and_reflows(state, site, contexts):
             problems.append(f"{width} px: scrolls sideways, {too_wide}")
         start = page.get_by_role("button", name="Start benchmark")
         if start.count() and not receives_tap_at_centre(start):
-            problems.append(f"{width} px: a tap on the centre of \"Start benchmark\" lands elsewhere")
+            problems.append(f'{width} px: a tap on the centre of "Start benchmark" lands elsewhere')
     problems += [f"320 px: {v}" for v in wcag_violations(page)]
     page.close()
 

@@ -1,5 +1,6 @@
 """A new user creates a benchmark in Chromium and it runs to the report, simulated and against
 a local OpenAI-compatible server."""
+
 import json
 import re
 
@@ -13,8 +14,12 @@ from tests.support.images import png
 from tests.support.live_server import LiveServer
 
 MODELS = ["GPT-5 Nano", "Gemini 2.0 Flash", "GPT-4.1 Nano", "Claude Haiku 4.5", "Gemini 2.5 Pro"]
-EXPECTED = {"merchant": "Corner Grocery", "date": "2026-03-14", "total": 12.5,
-            "items": [{"name": "Tea", "price": 3.1}, {"name": "Bread", "price": 9.4}]}
+EXPECTED = {
+    "merchant": "Corner Grocery",
+    "date": "2026-03-14",
+    "total": 12.5,
+    "items": [{"name": "Tea", "price": 3.1}, {"name": "Bread", "price": 9.4}],
+}
 
 
 def create_benchmark(page, base_url, tmp_path) -> ProcessingPage:
@@ -41,9 +46,12 @@ def create_benchmark(page, base_url, tmp_path) -> ProcessingPage:
 
 def assert_every_run_scored(database_url: str, report_id: int) -> list[tuple]:
     with psycopg.connect(database_url) as conn:
-        rows = conn.execute("""SELECT status, field_accuracy, total_fields, raw_output, model_id
-                               FROM benchmark_runs WHERE report_id = %s""", (report_id,)).fetchall()
-        status, = conn.execute("SELECT status FROM reports WHERE id = %s", (report_id,)).fetchone()
+        rows = conn.execute(
+            """SELECT status, field_accuracy, total_fields, raw_output, model_id
+                               FROM benchmark_runs WHERE report_id = %s""",
+            (report_id,),
+        ).fetchall()
+        (status,) = conn.execute("SELECT status FROM reports WHERE id = %s", (report_id,)).fetchone()
     assert status == "complete"
     assert len(rows) == 30 and len({r[4] for r in rows}) == 5
     for run_status, accuracy, total_fields, raw, _ in rows:
@@ -68,20 +76,28 @@ def test_simulated_benchmark_from_form_to_report(page, live_server, database_url
 @pytest.fixture
 def fake_provider():
     with FakeOpenAI() as fake:
+
         def answer(body):
             # Most models read the receipt right; one gets the total wrong, inside a code fence.
             if body["model"] == "google/gemini-2.0-flash-001":
                 return "```json\n" + json.dumps({**EXPECTED, "total": 21.5}) + "\n```"
             return EXPECTED
+
         fake.handler = answer
         yield fake
 
 
 @pytest.fixture
 def openai_server(database_url, tmp_path, fake_provider):
-    server = LiveServer(database_url, tmp_path, {
-        "PROVIDER": "openai_compatible", "PROVIDER_BASE_URL": fake_provider.base_url,
-        "PROVIDER_API_KEY": "sk-test-e2e-secret"}).start()
+    server = LiveServer(
+        database_url,
+        tmp_path,
+        {
+            "PROVIDER": "openai_compatible",
+            "PROVIDER_BASE_URL": fake_provider.base_url,
+            "PROVIDER_API_KEY": "sk-test-e2e-secret",
+        },
+    ).start()
     yield server
     server.stop()
 

@@ -1,5 +1,6 @@
 """PostgreSQL going away under a running app: restarted mid-benchmark, and down when a page is
 asked for. Each test has its own PostgreSQL, so restarting it disturbs no other test."""
+
 import time
 
 import httpx
@@ -30,14 +31,16 @@ def listener_path(own_postgres):
 @pytest.fixture
 def app_server(own_postgres, listener_path, tmp_path):
     # The live-update listener reaches PostgreSQL through a proxy the test can cut.
-    server = LiveServer(own_postgres.app_url, tmp_path,
-                        {"LISTEN_DATABASE_URL": via_tcp(own_postgres.app_url, listener_path.port)}).start()
+    server = LiveServer(
+        own_postgres.app_url, tmp_path, {"LISTEN_DATABASE_URL": via_tcp(own_postgres.app_url, listener_path.port)}
+    ).start()
     yield server
     server.stop()
 
 
-def test_postgres_restarted_mid_benchmark_the_page_resyncs_and_the_report_completes(page, app_server, own_postgres,
-                                                                                     listener_path):
+def test_postgres_restarted_mid_benchmark_the_page_resyncs_and_the_report_completes(
+    page, app_server, own_postgres, listener_path
+):
     url = own_postgres.app_url
     owner = sign_up(page, app_server.url, url)
     report_id = create_benchmark(url, owner, images=2, samples=4)  # 3 models x 2 x 4 = 24 runs
@@ -52,8 +55,9 @@ def test_postgres_restarted_mid_benchmark_the_page_resyncs_and_the_report_comple
     back = time.monotonic()
     before = int(page.locator("#progress .done-count").inner_text())
     # Within 5 s of the database coming back, the open page shows progress again, with no reload.
-    page.wait_for_function(f"() => +document.querySelector('#progress .done-count').textContent > {before}",
-                           timeout=15_000)
+    page.wait_for_function(
+        f"() => +document.querySelector('#progress .done-count').textContent > {before}", timeout=15_000
+    )
     resynced_after = time.monotonic() - back
 
     # A change committed while the listener is away, and nothing after it: only the resync
@@ -61,13 +65,15 @@ def test_postgres_restarted_mid_benchmark_the_page_resyncs_and_the_report_comple
     worker.terminate()
     worker.wait(30)
     listener_path.blackhole()  # the listener's connection is cut, and its reconnects wait
-    wait_for(lambda: httpx.get(f"{app_server.url}/healthz").status_code == 503, timeout=15,
-             message="the listener to notice")
+    wait_for(
+        lambda: httpx.get(f"{app_server.url}/healthz").status_code == 503, timeout=15, message="the listener to notice"
+    )
     finish_runs(url, report_id, 1)
     expected = done_runs(url, report_id)
     listener_path.pass_through()
-    page.wait_for_function(f"() => +document.querySelector('#progress .done-count').textContent === {expected}",
-                           timeout=15_000)
+    page.wait_for_function(
+        f"() => +document.querySelector('#progress .done-count').textContent === {expected}", timeout=15_000
+    )
 
     app_server.start_worker(SIMULATED_SPEED="0.6", MAX_CALLS_PER_REPORT="3")
     expect(processing.pill()).to_have_text("Complete!", timeout=90_000)

@@ -1,5 +1,6 @@
 """The live page in Chromium under the faults real networks produce: a silently dead database
 path, refused and unusual socket closes, going offline, back/forward, and no JavaScript."""
+
 import re
 import time
 
@@ -43,8 +44,9 @@ def server_behind_proxy(database_url, tmp_path, listener_path):
     server.stop()
 
 
-def test_listener_path_blackholed_for_30_s_is_reported_then_caught_up(page, server_behind_proxy, listener_path,
-                                                                       database_url):
+def test_listener_path_blackholed_for_30_s_is_reported_then_caught_up(
+    page, server_behind_proxy, listener_path, database_url
+):
     server = server_behind_proxy
     owner = sign_up(page, server.url, database_url)
     report_id = create_benchmark(database_url, owner, images=2, samples=3)  # 18 runs
@@ -65,8 +67,9 @@ def test_listener_path_blackholed_for_30_s_is_reported_then_caught_up(page, serv
     listener_path.pass_through()
     back = time.monotonic()
     # The page shows the exact current state, without a reload, well within 15 s.
-    page.wait_for_function(f"() => +document.querySelector('#progress .done-count').textContent === {expected}",
-                           timeout=15_000)
+    page.wait_for_function(
+        f"() => +document.querySelector('#progress .done-count').textContent === {expected}", timeout=15_000
+    )
     caught_up = time.monotonic() - back
     expect(processing.pill()).to_have_text("Live")
     wait_for(lambda: healthz(server)[0] == 200, timeout=15, message="/healthz to be healthy again")

@@ -2,6 +2,7 @@
 waits it out in the same process, nothing is run twice, and the open page reaches the report by
 itself. (The long test of the suite, on purpose: an outage must outlast every timeout there is,
 procrastinate's and the pools' included.)"""
+
 import time
 
 import psycopg
@@ -33,16 +34,20 @@ def test_a_90_second_database_outage_mid_benchmark(page, tmp_path):
             pg.start()
 
             with psycopg.connect(url) as conn:
-                token, = conn.execute("SELECT share_token FROM reports WHERE id = %s", (report_id,)).fetchone()
+                (token,) = conn.execute("SELECT share_token FROM reports WHERE id = %s", (report_id,)).fetchone()
             expect(page).to_have_url(f"{server.url}/r/{token}", timeout=90_000)
             assert report_status(url, report_id) == "complete"
             assert worker.poll() is None and server.web.pid == web, "the same processes throughout"
             with psycopg.connect(url) as conn:
-                rows = conn.execute("SELECT model_id, image_id, sample_index, status, attempts FROM benchmark_runs "
-                                    "WHERE report_id = %s", (report_id,)).fetchall()
+                rows = conn.execute(
+                    "SELECT model_id, image_id, sample_index, status, attempts FROM benchmark_runs "
+                    "WHERE report_id = %s",
+                    (report_id,),
+                ).fetchall()
             assert len(rows) == 24 and len({r[:3] for r in rows}) == 24
-            assert {(status, attempts) for *_, status, attempts in rows} == {("complete", 1)}, \
+            assert {(status, attempts) for *_, status, attempts in rows} == {("complete", 1)}, (
                 "every run done once, none started twice"
+            )
             # The worker said so once when the database went away, once when it came back.
             log = server.log.read_text()
             assert log.count("webapp.engine.reachability: database unreachable") == 1

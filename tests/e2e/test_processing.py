@@ -1,4 +1,5 @@
 """The live processing page in Chromium, through the real server, websocket and worker."""
+
 import re
 import time
 from itertools import pairwise
@@ -33,8 +34,10 @@ def test_rows_and_overall_bar_update_live_and_end_exact_then_redirect(page, live
             .observe(document.getElementById('main') || document.body, {subtree: true, childList: true});
     }""")
     live_server.start_worker(SIMULATED_SPEED="0.5", MAX_CALLS_PER_REPORT="2")
-    page.wait_for_function("() => { const n = +document.querySelector('#progress .done-count').textContent;"
-                           " return n > 0 && n < 18; }", timeout=30_000)
+    page.wait_for_function(
+        "() => { const n = +document.querySelector('#progress .done-count').textContent; return n > 0 && n < 18; }",
+        timeout=30_000,
+    )
     expect(page.locator("#progress tbody .badge", has_text="Running").first).to_be_visible()
     # The end state is exact: every run counted, every model complete, no update lost.
     expect(processing.pill()).to_have_text("Complete!", timeout=60_000)

@@ -1,5 +1,6 @@
 """The report in Chromium: sort, calculator, CSV download, owner actions, and nothing runs
 that a model or a user wrote."""
+
 import csv
 import io
 import re
@@ -59,12 +60,24 @@ def test_sort_calculate_and_download_the_csv(page, live_server, database_url, ow
     download.save_as(path)
     rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
     with psycopg.connect(database_url) as conn:
-        db = conn.execute("""
+        db = conn.execute(
+            """
             SELECT r.model_id, i.position + 1, r.sample_index + 1, r.status, r.latency_ms, r.cost_usd, r.field_accuracy
             FROM benchmark_runs r JOIN report_images i ON i.id = r.image_id WHERE r.report_id = %s""",
-                          (report_id,)).fetchall()
-    got = sorted((r["model_id"], int(r["image_position"]), int(r["sample"]), r["status"], int(r["latency_ms"]),
-                  r["cost_usd"] or None, float(r["field_accuracy"]) if r["field_accuracy"] else None) for r in rows)
+            (report_id,),
+        ).fetchall()
+    got = sorted(
+        (
+            r["model_id"],
+            int(r["image_position"]),
+            int(r["sample"]),
+            r["status"],
+            int(r["latency_ms"]),
+            r["cost_usd"] or None,
+            float(r["field_accuracy"]) if r["field_accuracy"] else None,
+        )
+        for r in rows
+    )
     assert got == sorted((m, p, s, st, lat, str(c) if c is not None else None, acc) for m, p, s, st, lat, c, acc in db)
     assert violations == []
 
@@ -84,8 +97,9 @@ def test_runs_filter_and_image_tabs_work_in_place(page, live_server, database_ur
     assert image.evaluate("img => img.naturalWidth") == 41
 
 
-def test_owner_turns_off_the_link_then_deletes_the_report_from_the_dashboard(page, live_server, database_url,
-                                                                            owner, browser):
+def test_owner_turns_off_the_link_then_deletes_the_report_from_the_dashboard(
+    page, live_server, database_url, owner, browser
+):
     report_id = make_report(database_url, owner)
     token = share_token(database_url, report_id)
     page.goto(f"{live_server.url}/r/{token}")
@@ -105,8 +119,14 @@ def test_owner_turns_off_the_link_then_deletes_the_report_from_the_dashboard(pag
 
 
 def test_markup_from_models_and_users_never_runs(page, live_server, database_url, owner):
-    report_id = make_report(database_url, owner, models=[MODELS[0], HOSTILE_MODEL], outcome=hostile_outcome,
-                            prompt=f"Extract it all {PAYLOAD}", expected={"merchant": PAYLOAD, PAYLOAD: "key"})
+    report_id = make_report(
+        database_url,
+        owner,
+        models=[MODELS[0], HOSTILE_MODEL],
+        outcome=hostile_outcome,
+        prompt=f"Extract it all {PAYLOAD}",
+        expected={"merchant": PAYLOAD, PAYLOAD: "key"},
+    )
     with psycopg.connect(database_url) as conn:
         conn.execute("UPDATE reports SET title = %s WHERE id = %s", (f"Receipts {PAYLOAD}", report_id))
     dialogs, errors, violations = [], [], []

@@ -1,6 +1,7 @@
 """No input answers 500: arbitrary text and JSON, raw bytes included, posted into every field of
 every form and every query parameter a page reads (hypothesis). Examples per case: the
 `HYPOTHESIS_EXAMPLES` environment variable (default 40; `docs/security.md` has a run of 10,000)."""
+
 import json
 import os
 from urllib.parse import quote_from_bytes
@@ -16,25 +17,46 @@ from tests.support.new_benchmark import draft_image_ids, new_page, upload
 from tests.support.reports import make_report, share_token, user_id
 
 EXAMPLES = int(os.environ.get("HYPOTHESIS_EXAMPLES", "40"))
-SETTINGS = settings(max_examples=EXAMPLES, deadline=None, database=None,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+SETTINGS = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
 # Text a browser would never send but a client can: any bytes, NUL, broken UTF-8, lone
 # surrogates written as CESU bytes, control characters, very long values.
 NASTY = [b"\x00", b"a\x00b", b"\xed\xa0\x80", b"\xff\xfe", b"\r\n", "\u202e".encode(), b"x" * 5000, b"%00"]
-raw_values = st.one_of(st.sampled_from(NASTY), st.binary(max_size=300),
-                       st.text(max_size=200).map(lambda t: t.encode("utf-8", "surrogatepass")))
+raw_values = st.one_of(
+    st.sampled_from(NASTY),
+    st.binary(max_size=300),
+    st.text(max_size=200).map(lambda t: t.encode("utf-8", "surrogatepass")),
+)
 # JSON as typed: valid documents, and what Python's parser accepts that PostgreSQL's refuses.
-JSON_EDGES = ["NaN", "Infinity", "-Infinity", "1e999", '{"a": NaN}', '{"a": 1e999}', '{"a": "\\u0000"}',
-              '{"a": "\\ud800"}', '{"\\u0000": 1}', '{"a": ' + "9" * 5000 + "}", '{"a": -' + "9" * 5000 + "}",
-              '{"a": 1.5e308}', '{"a": [' * 30 + "]" * 30 + "}"]
+JSON_EDGES = [
+    "NaN",
+    "Infinity",
+    "-Infinity",
+    "1e999",
+    '{"a": NaN}',
+    '{"a": 1e999}',
+    '{"a": "\\u0000"}',
+    '{"a": "\\ud800"}',
+    '{"\\u0000": 1}',
+    '{"a": ' + "9" * 5000 + "}",
+    '{"a": -' + "9" * 5000 + "}",
+    '{"a": 1.5e308}',
+    '{"a": [' * 30 + "]" * 30 + "}",
+]
 json_texts = st.one_of(
     st.sampled_from(JSON_EDGES),
-    st.recursive(st.none() | st.booleans() | st.floats(allow_nan=False) | st.integers() | st.text(max_size=20),
-                 lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children,
-                                                                                   max_size=4),
-                 max_leaves=20).map(json.dumps),
-    raw_values.map(lambda b: b.decode("utf-8", "replace")))
+    st.recursive(
+        st.none() | st.booleans() | st.floats(allow_nan=False) | st.integers() | st.text(max_size=20),
+        lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
+        max_leaves=20,
+    ).map(json.dumps),
+    raw_values.map(lambda b: b.decode("utf-8", "replace")),
+)
 
 
 def encoded(fields: dict[str, bytes | str | list]) -> bytes:
@@ -61,8 +83,13 @@ def no_500(status: int) -> None:
 @SETTINGS
 def test_sign_up_with_any_field(app, field, value):
     client = app.test_client()  # a visitor each time: a successful sign-up logs in
-    fields = {"csrf_token": csrf_token(client.get("/signup").get_data(as_text=True)), "email": "a@example.com",
-              "password": "correct horse battery", "confirm": "correct horse battery", field: value}
+    fields = {
+        "csrf_token": csrf_token(client.get("/signup").get_data(as_text=True)),
+        "email": "a@example.com",
+        "password": "correct horse battery",
+        "confirm": "correct horse battery",
+        field: value,
+    }
     no_500(post(client, "/signup", fields))
 
 
@@ -70,14 +97,23 @@ def test_sign_up_with_any_field(app, field, value):
 @SETTINGS
 def test_log_in_with_any_field(app, field, value):
     client = app.test_client()
-    fields = {"csrf_token": csrf_token(client.get("/login").get_data(as_text=True)), "email": "a@example.com",
-              "password": "correct horse battery", field: value}
+    fields = {
+        "csrf_token": csrf_token(client.get("/login").get_data(as_text=True)),
+        "email": "a@example.com",
+        "password": "correct horse battery",
+        field: value,
+    }
     no_500(post(client, "/login", fields))
 
 
 NEW_BENCHMARK_FIELDS = ["title", "prompt", "compare_mode", "samples", "priorities", "budget", "models"]
-BUTTONS = ["/benchmarks/new", "/benchmarks/new/draft", "/benchmarks/new/start", "/benchmarks/new/images",
-           "/benchmarks/new/presets/best-value"]
+BUTTONS = [
+    "/benchmarks/new",
+    "/benchmarks/new/draft",
+    "/benchmarks/new/start",
+    "/benchmarks/new/images",
+    "/benchmarks/new/presets/best-value",
+]
 
 
 @pytest.fixture
@@ -90,17 +126,32 @@ def with_image(client, logged_in):
 @SETTINGS
 def test_new_benchmark_with_any_field(client, with_image, field, value, button):
     html = new_page(client)
-    fields = {"csrf_token": csrf_token(html), "title": "t", "prompt": "Extract the receipt as JSON please.",
-              "compare_mode": "strict", "samples": "1", "priorities": "accuracy-cost-speed", "budget": "1",
-              "models": ["openai/gpt-5-nano"], f"expected-{with_image}": '{"total": 1}', field: value}
+    fields = {
+        "csrf_token": csrf_token(html),
+        "title": "t",
+        "prompt": "Extract the receipt as JSON please.",
+        "compare_mode": "strict",
+        "samples": "1",
+        "priorities": "accuracy-cost-speed",
+        "budget": "1",
+        "models": ["openai/gpt-5-nano"],
+        f"expected-{with_image}": '{"total": 1}',
+        field: value,
+    }
     no_500(post(client, button, fields))
 
 
 @given(text=json_texts)
 @SETTINGS
 def test_new_benchmark_with_any_expected_json(client, with_image, text):
-    fields = {"csrf_token": csrf_token(new_page(client)), "prompt": "Extract the receipt as JSON please.",
-              "samples": "1", "budget": "1", "models": ["openai/gpt-5-nano"], f"expected-{with_image}": text}
+    fields = {
+        "csrf_token": csrf_token(new_page(client)),
+        "prompt": "Extract the receipt as JSON please.",
+        "samples": "1",
+        "budget": "1",
+        "models": ["openai/gpt-5-nano"],
+        f"expected-{with_image}": text,
+    }
     no_500(post(client, "/benchmarks/new/start", fields))  # where the JSON is parsed and stored
 
 
@@ -109,8 +160,11 @@ def report_token(logged_in, database_url):
     return share_token(database_url, make_report(database_url, user_id(database_url)))
 
 
-@given(param=st.sampled_from(["sort", "dir", "docs", "model", "status", "page", "image"]), value=raw_values,
-       fragment=st.sampled_from(["", "/ranking", "/calculator", "/runs", "/image"]))
+@given(
+    param=st.sampled_from(["sort", "dir", "docs", "model", "status", "page", "image"]),
+    value=raw_values,
+    fragment=st.sampled_from(["", "/ranking", "/calculator", "/runs", "/image"]),
+)
 @SETTINGS
 def test_report_with_any_query(client, report_token, param, value, fragment):
     no_500(client.get(f"/r/{report_token}{fragment}?{param}={quote_from_bytes(value)}").status_code)
@@ -129,38 +183,68 @@ def test_login_next_parameter(client, value):
     no_500(client.get("/login?next=" + quote_from_bytes(value)).status_code)
 
 
-@pytest.mark.parametrize("text, message", [
-    ('{"a": NaN}', "NaN"), ('{"a": Infinity}', "Infinity"), ('{"a": -Infinity}', "Infinity"),
-    ('{"a": 1e999}', "too large"), ('{"a": "\\u0000"}', "NUL"), ('{"\\u0000": 1}', "NUL"),
-    ('{"a": "\\ud800"}', "unpaired surrogate"), ('{"a": ' + "9" * 5000 + "}", "digits"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ('{"a": NaN}', "NaN"),
+        ('{"a": Infinity}', "Infinity"),
+        ('{"a": -Infinity}', "Infinity"),
+        ('{"a": 1e999}', "too large"),
+        ('{"a": "\\u0000"}', "NUL"),
+        ('{"\\u0000": 1}', "NUL"),
+        ('{"a": "\\ud800"}', "unpaired surrogate"),
+        ('{"a": ' + "9" * 5000 + "}", "digits"),
+    ],
+)
 def test_json_that_postgres_cannot_store_is_refused_with_its_reason(client, with_image, database_url, text, message):
-    fields = {"csrf_token": csrf_token(new_page(client)), "prompt": "Extract the receipt as JSON please.",
-              "samples": "1", "budget": "1", "models": ["openai/gpt-5-nano"], f"expected-{with_image}": text}
-    response = client.post("/benchmarks/new/start", data=encoded(fields),
-                           content_type="application/x-www-form-urlencoded")
+    fields = {
+        "csrf_token": csrf_token(new_page(client)),
+        "prompt": "Extract the receipt as JSON please.",
+        "samples": "1",
+        "budget": "1",
+        "models": ["openai/gpt-5-nano"],
+        f"expected-{with_image}": text,
+    }
+    response = client.post(
+        "/benchmarks/new/start", data=encoded(fields), content_type="application/x-www-form-urlencoded"
+    )
     assert response.status_code == 400
     page = response.get_data(as_text=True)
-    assert message in page, page[page.find("error-summary"):][:600]
+    assert message in page, page[page.find("error-summary") :][:600]
     with psycopg.connect(database_url) as conn:
         assert conn.execute("SELECT count(*) FROM reports").fetchone()[0] == 0
 
 
 def test_a_nul_in_a_field_is_refused_on_that_field_and_nothing_is_saved(client, with_image, database_url):
-    fields = {"csrf_token": csrf_token(new_page(client)), "title": b"Receipts\x00", "prompt": "A prompt kept as typed.",
-              f"expected-{with_image}": '{"total": 1}'}
+    fields = {
+        "csrf_token": csrf_token(new_page(client)),
+        "title": b"Receipts\x00",
+        "prompt": "A prompt kept as typed.",
+        f"expected-{with_image}": '{"total": 1}',
+    }
     response = client.post("/benchmarks/new", data=encoded(fields), content_type="application/x-www-form-urlencoded")
     assert response.status_code == 400
     assert "Name contains a NUL character, which cannot be stored. Remove it and try again." in response.get_data(
-        as_text=True)
+        as_text=True
+    )
     assert "A prompt kept as typed." not in new_page(client)  # nothing of that post was saved
 
 
-@pytest.mark.parametrize("path, fields, message", [
-    ("/login", {"email": b"ada\x00@example.com", "password": "correct horse battery"}, "Email contains a NUL"),
-    ("/signup", {"email": b"ada@example.com", "password": b"correct horse\x00battery",
-                 "confirm": b"correct horse\x00battery"}, "Password contains a NUL"),
-])
+@pytest.mark.parametrize(
+    "path, fields, message",
+    [
+        ("/login", {"email": b"ada\x00@example.com", "password": "correct horse battery"}, "Email contains a NUL"),
+        (
+            "/signup",
+            {
+                "email": b"ada@example.com",
+                "password": b"correct horse\x00battery",
+                "confirm": b"correct horse\x00battery",
+            },
+            "Password contains a NUL",
+        ),
+    ],
+)
 def test_a_nul_in_an_account_form_gets_its_message(app, path, fields, message):
     client = app.test_client()
     fields = {"csrf_token": csrf_token(client.get(path).get_data(as_text=True)), **fields}

@@ -24,8 +24,9 @@ def test_emails_are_unique_case_insensitively(client, auth):
 
 def test_form_errors_are_shown_next_to_fields(client):
     token = csrf_token(client.get("/signup").get_data(as_text=True))
-    response = client.post("/signup", data={"csrf_token": token, "email": "not-an-email",
-                                            "password": "short", "confirm": "other"})
+    response = client.post(
+        "/signup", data={"csrf_token": token, "email": "not-an-email", "password": "short", "confirm": "other"}
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 400
     assert 'id="email-error"' in html and "Enter an email address like" in html
@@ -125,5 +126,8 @@ def test_security_headers_are_sent(client):
 def test_healthz_checks_the_database(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json == {"status": "ok", "database": "up",
-                             "workers": {"alive": 0, "silent": 0, "benchmarks_running": 0}}
+    assert response.json == {
+        "status": "ok",
+        "database": "up",
+        "workers": {"alive": 0, "silent": 0, "benchmarks_running": 0},
+    }

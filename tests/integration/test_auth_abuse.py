@@ -1,5 +1,6 @@
 """Logins and sign-ups under abuse: counted atomically, per address and per (address, email),
 hashed off the event loop so that nobody else waits."""
+
 import re
 import statistics
 import threading
@@ -41,20 +42,27 @@ def test_sign_ups_are_limited_per_address_with_a_clear_message(app):
     client = client_from(app.test_client(), "203.0.113.9")
     for i in range(10):
         token = csrf_token(client.get("/signup").get_data(as_text=True))
-        response = client.post("/signup", data={"csrf_token": token, "email": f"u{i}@example.com",
-                                                "password": PASSWORD, "confirm": PASSWORD})
+        response = client.post(
+            "/signup",
+            data={"csrf_token": token, "email": f"u{i}@example.com", "password": PASSWORD, "confirm": PASSWORD},
+        )
         assert response.status_code == 302
         token = csrf_token(client.get("/dashboard").get_data(as_text=True))
         client.post("/logout", data={"csrf_token": token})
     token = csrf_token(client.get("/signup").get_data(as_text=True))
-    refused = client.post("/signup", data={"csrf_token": token, "email": "u10@example.com",
-                                           "password": PASSWORD, "confirm": PASSWORD})
+    refused = client.post(
+        "/signup", data={"csrf_token": token, "email": "u10@example.com", "password": PASSWORD, "confirm": PASSWORD}
+    )
     assert refused.status_code == 429
     assert "Too many new accounts from your network. Try again in 60 minutes." in refused.get_data(as_text=True)
     elsewhere = client_from(app.test_client(), "198.51.100.3")
     token = csrf_token(elsewhere.get("/signup").get_data(as_text=True))
-    assert elsewhere.post("/signup", data={"csrf_token": token, "email": "u10@example.com",
-                                          "password": PASSWORD, "confirm": PASSWORD}).status_code == 302
+    assert (
+        elsewhere.post(
+            "/signup", data={"csrf_token": token, "email": "u10@example.com", "password": PASSWORD, "confirm": PASSWORD}
+        ).status_code
+        == 302
+    )
 
 
 def _post_form(base_url: str, path: str, fields: dict) -> httpx.Response:
@@ -66,8 +74,14 @@ def _post_form(base_url: str, path: str, fields: dict) -> httpx.Response:
 def test_concurrent_wrong_passwords_are_checked_no_more_than_the_limit(live_server):
     sign_up(live_server.url, "ada@example.com")
     with ThreadPoolExecutor(60) as pool:
-        answers = list(pool.map(lambda _: _post_form(live_server.url, "/login", {
-            "email": "ada@example.com", "password": "not the password"}), range(60)))
+        answers = list(
+            pool.map(
+                lambda _: _post_form(
+                    live_server.url, "/login", {"email": "ada@example.com", "password": "not the password"}
+                ),
+                range(60),
+            )
+        )
     checked = sum("do not match" in r.text for r in answers)
     throttled = sum(r.status_code == 429 and "Too many failed attempts" in r.text for r in answers)
     assert (checked, throttled) == (5, 55)
@@ -91,11 +105,20 @@ def test_sixty_concurrent_sign_ups_leave_the_process_responsive(open_server):
                 status = client.get("/healthz").status_code
                 probes.append((time.perf_counter() - started, status))
                 time.sleep(0.02)
+
     prober = threading.Thread(target=probe)
     prober.start()
     with ThreadPoolExecutor(60) as pool:
-        answers = list(pool.map(lambda i: _post_form(open_server.url, "/signup", {
-            "email": f"user{i}@example.com", "password": PASSWORD, "confirm": PASSWORD}), range(60)))
+        answers = list(
+            pool.map(
+                lambda i: _post_form(
+                    open_server.url,
+                    "/signup",
+                    {"email": f"user{i}@example.com", "password": PASSWORD, "confirm": PASSWORD},
+                ),
+                range(60),
+            )
+        )
     stop.set()
     prober.join()
     assert [r.status_code for r in answers] == [302] * 60  # no 503: no pool starved by hashing

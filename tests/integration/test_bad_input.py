@@ -1,5 +1,6 @@
 """Bad input through the real form: refused with a message where it can be fixed, nothing
 half-written, no 500; odd but valid text accepted and shown as typed."""
+
 import json
 
 import psycopg
@@ -28,12 +29,15 @@ def test_a_file_one_byte_over_10_mb_is_refused_and_the_others_kept(client, logge
     assert len(draft_image_ids(html)) == 1
 
 
-@pytest.mark.parametrize("expected, message", [
-    ("{not json", "not valid JSON"),
-    ("[1, 2, 3]", "must be an object"),
-    ('{"a": ' * 1000 + "1" + "}" * 1000, "nested"),
-    (json.dumps({"blob": "x" * 2_000_000}), "are allowed"),
-])
+@pytest.mark.parametrize(
+    "expected, message",
+    [
+        ("{not json", "not valid JSON"),
+        ("[1, 2, 3]", "must be an object"),
+        ('{"a": ' * 1000 + "1" + "}" * 1000, "nested"),
+        (json.dumps({"blob": "x" * 2_000_000}), "are allowed"),
+    ],
+)
 def test_bad_expected_json_is_refused_and_nothing_is_written(client, logged_in, database_url, expected, message):
     upload(client, ("a.png", png()))
     image_id = draft_image_ids(new_page(client))[0]
@@ -44,8 +48,7 @@ def test_bad_expected_json_is_refused_and_nothing_is_written(client, logged_in, 
     assert len(draft_image_ids(new_page(client))) == 1  # the upload is not lost
 
 
-@pytest.mark.parametrize("prompt, message", [("too short", "at least 20 characters"),
-                                             ("x" * 20_001, "at most")])
+@pytest.mark.parametrize("prompt, message", [("too short", "at least 20 characters"), ("x" * 20_001, "at most")])
 def test_prompt_length_is_checked(client, logged_in, database_url, prompt, message):
     upload(client, ("a.png", png()))
     response = start(client, prompt=prompt)
@@ -66,14 +69,18 @@ def test_right_to_left_marks_and_emoji_are_accepted_and_shown_as_typed(client, l
     upload(client, ("a.png", png()))
     image_id = draft_image_ids(new_page(client))[0]
     expected = {"merchant": RTL_EMOJI, "total": 9.5}
-    response = start(client, title=RTL_EMOJI, prompt=f"Extract everything you see, please. {RTL_EMOJI}",
-                     **{f"expected-{image_id}": json.dumps(expected, ensure_ascii=False)})
+    response = start(
+        client,
+        title=RTL_EMOJI,
+        prompt=f"Extract everything you see, please. {RTL_EMOJI}",
+        **{f"expected-{image_id}": json.dumps(expected, ensure_ascii=False)},
+    )
     assert response.status_code == 303
     processing = client.get(response.headers["Location"]).get_data(as_text=True)
     assert RTL_EMOJI in processing
     with psycopg.connect(database_url) as conn:
         title, prompt, token = conn.execute("SELECT title, prompt, share_token FROM reports").fetchone()
-        stored, = conn.execute("SELECT expected FROM report_images").fetchone()
+        (stored,) = conn.execute("SELECT expected FROM report_images").fetchone()
     assert title == RTL_EMOJI and prompt.endswith(RTL_EMOJI) and stored == expected
     report = client.get(f"/r/{token}").get_data(as_text=True)
     assert report.count(RTL_EMOJI) >= 3  # title, prompt, expected JSON
@@ -81,9 +88,13 @@ def test_right_to_left_marks_and_emoji_are_accepted_and_shown_as_typed(client, l
 
 def test_a_request_larger_than_the_limit_is_refused_before_it_is_read(client, logged_in):
     html = new_page(client)
-    response = client.post("/benchmarks/new/images", data=b"x" * 1024, content_type="multipart/form-data; boundary=x",
-                           environ_overrides={"CONTENT_LENGTH": str(121 * 1024 * 1024)},
-                           headers={"X-CSRFToken": csrf_token(html)})
+    response = client.post(
+        "/benchmarks/new/images",
+        data=b"x" * 1024,
+        content_type="multipart/form-data; boundary=x",
+        environ_overrides={"CONTENT_LENGTH": str(121 * 1024 * 1024)},
+        headers={"X-CSRFToken": csrf_token(html)},
+    )
     assert response.status_code == 413
     assert "Upload too large" in response.get_data(as_text=True)
 

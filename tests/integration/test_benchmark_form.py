@@ -1,4 +1,5 @@
 """The new-benchmark form through the real app and database: drafts, validation, start."""
+
 import re
 
 import psycopg
@@ -29,12 +30,15 @@ def test_uploads_become_thumbnails_and_survive_a_reload(client, logged_in):
     assert 'value="Receipts"' in html  # the fields typed before the upload were kept
 
 
-@pytest.mark.parametrize("name, content, message", [
-    ("fake.png", b"this is not an image at all", "is not an image we can read"),
-    ("cut.png", truncated_png(), "damaged or truncated"),
-    ("bomb.png", decompression_bomb(), "pixels"),
-    ("empty.png", b"", "is empty"),
-])
+@pytest.mark.parametrize(
+    "name, content, message",
+    [
+        ("fake.png", b"this is not an image at all", "is not an image we can read"),
+        ("cut.png", truncated_png(), "damaged or truncated"),
+        ("bomb.png", decompression_bomb(), "pixels"),
+        ("empty.png", b"", "is empty"),
+    ],
+)
 def test_bad_files_are_refused_with_a_message_and_good_ones_kept(client, logged_in, name, content, message):
     response = upload(client, ("good.png", png()), (name, content))
     assert response.status_code == 303
@@ -54,8 +58,9 @@ def test_validation_errors_keep_everything_entered(client, logged_in):
     upload(client, ("a.png", png()))
     html = new_page(client)
     image_id = draft_image_ids(html)[0]
-    response = start(client, prompt="too short", samples="11", models=["acme/not-a-model"],
-                     **{f"expected-{image_id}": "[1, 2]"})
+    response = start(
+        client, prompt="too short", samples="11", models=["acme/not-a-model"], **{f"expected-{image_id}": "[1, 2]"}
+    )
     assert response.status_code == 400
     page = response.get_data(as_text=True)
     assert "at least 20 characters" in page
@@ -98,11 +103,14 @@ def test_start_inserts_report_all_runs_and_one_job_then_clears_the_draft(client,
     assert response.status_code == 303
     report_id = int(re.search(r"/benchmarks/(\d+)/processing$", response.headers["Location"]).group(1))
     with psycopg.connect(database_url) as conn:
-        runs = conn.execute("SELECT model_id, image_id, sample_index, status FROM benchmark_runs "
-                            "WHERE report_id = %s", (report_id,)).fetchall()
+        runs = conn.execute(
+            "SELECT model_id, image_id, sample_index, status FROM benchmark_runs WHERE report_id = %s", (report_id,)
+        ).fetchall()
         jobs = conn.execute("SELECT task_name, args FROM procrastinate_jobs").fetchall()
-        report = conn.execute("SELECT status, prompt, samples_per_image, is_simulated, share_token "
-                              "FROM reports WHERE id = %s", (report_id,)).fetchone()
+        report = conn.execute(
+            "SELECT status, prompt, samples_per_image, is_simulated, share_token FROM reports WHERE id = %s",
+            (report_id,),
+        ).fetchone()
         images = conn.execute("SELECT expected FROM report_images WHERE report_id = %s", (report_id,)).fetchall()
     assert len(runs) == 2 * 3 * 2 and {r[3] for r in runs} == {"pending"}
     assert len({r[:3] for r in runs}) == 12

@@ -1,4 +1,5 @@
 """The completion email, sent by a real worker process to a local SMTP server (aiosmtpd)."""
+
 import time
 from email import message_from_bytes, policy
 
@@ -54,7 +55,9 @@ def test_owner_gets_one_email_with_the_link_when_the_benchmark_finishes(database
     assert report_status(database_url, report_id) == "complete"
     recipients, message = smtp.messages[0]
     assert recipients == ["grace@example.com"]
-    assert message["From"] == "bench@example.com" and message["Subject"] == "Your benchmark “Test benchmark” is complete"
+    assert (
+        message["From"] == "bench@example.com" and message["Subject"] == "Your benchmark “Test benchmark” is complete"
+    )
     assert f"{PUBLIC_URL}/r/{token_of(database_url, report_id)}" in message.get_content()
     # A second worker, a restart or a re-run of the job must not send it again
     workers.start_worker(SMTP_URL=smtp.url, PUBLIC_URL=PUBLIC_URL)
@@ -66,12 +69,17 @@ def test_owner_gets_one_email_with_the_link_when_the_benchmark_finishes(database
 
 def test_a_failed_benchmark_emails_the_reason(database_url, workers, smtp):
     owner = create_user(database_url, "grace@example.com")
-    report_id = create_benchmark(database_url, owner, models=["openai/gpt-5-nano"], images=1, samples=1,
-                                 provider="openai_compatible")
+    report_id = create_benchmark(
+        database_url, owner, models=["openai/gpt-5-nano"], images=1, samples=1, provider="openai_compatible"
+    )
     with FakeOpenAI() as fake:
         fake.handler = lambda body: Response(status=500, body={"error": {"message": "upstream is down"}})
-        workers.start_worker(PROVIDER_BASE_URL=fake.base_url, PROVIDER_API_KEY="sk-test-secret-key",
-                             SMTP_URL=smtp.url, PUBLIC_URL=PUBLIC_URL)
+        workers.start_worker(
+            PROVIDER_BASE_URL=fake.base_url,
+            PROVIDER_API_KEY="sk-test-secret-key",
+            SMTP_URL=smtp.url,
+            PUBLIC_URL=PUBLIC_URL,
+        )
         wait_for(lambda: smtp.messages, message="the failure email")
     assert report_status(database_url, report_id) == "failed"
     _, message = smtp.messages[0]

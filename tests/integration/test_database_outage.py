@@ -1,6 +1,7 @@
 """Job workers and a database that goes away mid-benchmark: they wait for it as long as it
 takes, in the same process, and no run is done twice. (A 90 s outage watched in Chromium is in
 tests/e2e/test_long_outage.py.)"""
+
 import subprocess
 import sys
 import time
@@ -17,9 +18,12 @@ FIXED_LATENCY = {"SIMULATED_FIXED_LATENCY": "1", "MAX_CALLS_PER_REPORT": "3"}
 
 def runs(url, report_id):
     with psycopg.connect(url) as conn:
-        return conn.execute("SELECT model_id, image_id, sample_index, status, attempts, started_at::time, "
-                            "finished_at::time FROM benchmark_runs "
-                            "WHERE report_id = %s", (report_id,)).fetchall()
+        return conn.execute(
+            "SELECT model_id, image_id, sample_index, status, attempts, started_at::time, "
+            "finished_at::time FROM benchmark_runs "
+            "WHERE report_id = %s",
+            (report_id,),
+        ).fetchall()
 
 
 def assert_each_run_done_once(url, report_id, expected):
@@ -31,8 +35,9 @@ def assert_each_run_done_once(url, report_id, expected):
 
 def status_of(tmp_path, url):
     env = {"PATH": "/usr/bin:/bin", "DATA_DIR": str(tmp_path), "DATABASE_URL": url}
-    return subprocess.run([sys.executable, "-m", "webapp", "status"], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=30)
+    return subprocess.run(
+        [sys.executable, "-m", "webapp", "status"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=30
+    )
 
 
 def lines_with(log, text):
@@ -52,8 +57,12 @@ def test_a_blackholed_database_is_waited_out_and_nothing_runs_twice(tmp_path):
             worker = workers.start_worker(DATABASE_URL=via_tcp(url, proxy.port), **FIXED_LATENCY)
             wait_for(lambda: run_counts(url, report_id).get("complete", 0) >= 3, message="some runs to finish")
             proxy.blackhole()  # with runs in flight
-            wait_for(lambda: "WAITING FOR ITS DATABASE" in status_of(tmp_path, url).stdout, timeout=20,
-                     interval=1, message="status to show the worker waiting for its database")
+            wait_for(
+                lambda: "WAITING FOR ITS DATABASE" in status_of(tmp_path, url).stdout,
+                timeout=20,
+                interval=1,
+                message="status to show the worker waiting for its database",
+            )
             time.sleep(5)
             proxy.pass_through()
             wait_for(lambda: report_status(url, report_id) == "complete", timeout=60, message="the report")
@@ -63,8 +72,12 @@ def test_a_blackholed_database_is_waited_out_and_nothing_runs_twice(tmp_path):
             assert len(lines_with(workers.log, "database unreachable")) == 1
             assert len(lines_with(workers.log, "database reachable again")) == 1
             assert "Traceback" not in workers.log.read_text()
-            wait_for(lambda: status_of(tmp_path, url).returncode == 0, timeout=15, interval=1,
-                     message="status to say all is well again")
+            wait_for(
+                lambda: status_of(tmp_path, url).returncode == 0,
+                timeout=15,
+                interval=1,
+                message="status to say all is well again",
+            )
         finally:
             workers.stop()
             proxy.stop()

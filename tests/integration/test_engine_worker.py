@@ -1,4 +1,5 @@
 """The job worker as a real process on the real queue: runs, scores, limits, crash safety."""
+
 import signal
 import subprocess
 import sys
@@ -25,10 +26,13 @@ def test_worker_runs_every_run_and_scores_it(database_url, workers):
     wait_for(lambda: report_status(database_url, report_id) in ("complete", "failed"), message="report to finish")
     assert report_status(database_url, report_id) == "complete"
     with psycopg.connect(database_url) as conn:
-        rows = conn.execute("""
+        rows = conn.execute(
+            """
             SELECT status, field_accuracy, total_fields, raw_output, latency_ms, cost_usd, attempts,
                    started_at <= finished_at
-            FROM benchmark_runs WHERE report_id = %s""", (report_id,)).fetchall()
+            FROM benchmark_runs WHERE report_id = %s""",
+            (report_id,),
+        ).fetchall()
     assert len(rows) == 3 * 3 * 2
     complete = [r for r in rows if r[0] == "complete"]
     assert complete, "at least one run completed"
@@ -44,17 +48,20 @@ def test_budget_ceiling_skips_runs_that_would_exceed_it(database_url, workers):
     owner = create_user(database_url)
     # Claude Sonnet 4.5 costs $0.012 per run by the estimate (real simulated runs cost ~$0.005):
     # $0.05 pays for at least 4 of the 20 runs and never for all of them.
-    report_id = create_benchmark(database_url, owner, models=["anthropic/claude-sonnet-4.5"],
-                                 images=2, samples=10, budget="0.05")
+    report_id = create_benchmark(
+        database_url, owner, models=["anthropic/claude-sonnet-4.5"], images=2, samples=10, budget="0.05"
+    )
     workers.start_worker(SIMULATED_SPEED="0", MAX_CALLS_PER_REPORT="1", MAX_CALLS_PER_MODEL="1")
     wait_for(lambda: report_status(database_url, report_id) in ("complete", "failed"), message="report to finish")
     counts = run_counts(database_url, report_id)
     assert counts.get("skipped", 0) >= 1 and counts.get("complete", 0) >= 4
     with psycopg.connect(database_url) as conn:
-        spent, = conn.execute("SELECT coalesce(sum(cost_usd), 0) FROM benchmark_runs WHERE report_id = %s",
-                              (report_id,)).fetchone()
-        reason, = conn.execute("SELECT error FROM benchmark_runs WHERE report_id = %s AND status = 'skipped' "
-                               "LIMIT 1", (report_id,)).fetchone()
+        (spent,) = conn.execute(
+            "SELECT coalesce(sum(cost_usd), 0) FROM benchmark_runs WHERE report_id = %s", (report_id,)
+        ).fetchone()
+        (reason,) = conn.execute(
+            "SELECT error FROM benchmark_runs WHERE report_id = %s AND status = 'skipped' LIMIT 1", (report_id,)
+        ).fetchone()
     assert spent <= 0.05
     assert "budget ceiling" in reason
 
@@ -67,21 +74,35 @@ def test_killed_worker_loses_nothing_and_repeats_nothing(database_url, workers):
     first.send_signal(signal.SIGKILL)
     first.wait()
     with psycopg.connect(database_url) as conn:
-        before = dict(conn.execute("""SELECT id, finished_at FROM benchmark_runs
+        before = dict(
+            conn.execute(
+                """SELECT id, finished_at FROM benchmark_runs
                                       WHERE report_id = %s AND status IN ('complete', 'failed')""",
-                                   (report_id,)).fetchall())
-        interrupted = [r[0] for r in conn.execute(
-            "SELECT id FROM benchmark_runs WHERE report_id = %s AND status = 'running'", (report_id,))]
+                (report_id,),
+            ).fetchall()
+        )
+        interrupted = [
+            r[0]
+            for r in conn.execute(
+                "SELECT id FROM benchmark_runs WHERE report_id = %s AND status = 'running'", (report_id,)
+            )
+        ]
     assert interrupted, "the worker was killed with runs in flight"
     assert report_status(database_url, report_id) == "running"
 
     workers.start_worker(SIMULATED_SPEED="0")
-    wait_for(lambda: report_status(database_url, report_id) in ("complete", "failed"), timeout=60,
-             message="the new worker to resume and finish")
+    wait_for(
+        lambda: report_status(database_url, report_id) in ("complete", "failed"),
+        timeout=60,
+        message="the new worker to resume and finish",
+    )
     assert report_status(database_url, report_id) == "complete"
     with psycopg.connect(database_url) as conn:
-        rows = conn.execute("""SELECT id, model_id, image_id, sample_index, status, finished_at, attempts
-                               FROM benchmark_runs WHERE report_id = %s""", (report_id,)).fetchall()
+        rows = conn.execute(
+            """SELECT id, model_id, image_id, sample_index, status, finished_at, attempts
+                               FROM benchmark_runs WHERE report_id = %s""",
+            (report_id,),
+        ).fetchall()
     assert len(rows) == 18
     assert len({(r[1], r[2], r[3]) for r in rows}) == 18  # exactly one row per model, image, sample
     assert all(r[4] in ("complete", "failed") for r in rows)
@@ -103,18 +124,26 @@ def test_a_worker_stopped_gracefully_mid_benchmark_hands_it_back(database_url, w
     first.wait(30)
     with psycopg.connect(database_url) as conn:
         job_status = conn.execute("SELECT status FROM procrastinate_jobs").fetchall()
-        finished = dict(conn.execute("""SELECT id, finished_at FROM benchmark_runs
+        finished = dict(
+            conn.execute(
+                """SELECT id, finished_at FROM benchmark_runs
                                         WHERE report_id = %s AND status IN ('complete', 'failed')""",
-                                     (report_id,)).fetchall())
+                (report_id,),
+            ).fetchall()
+        )
     assert job_status == [("aborted",)] and report_status(database_url, report_id) == "running"
     assert 2 <= len(finished) < 18
 
     workers.start_worker(SIMULATED_SPEED="0")
-    wait_for(lambda: report_status(database_url, report_id) == "complete", timeout=60,
-             message="the next worker to queue the report again and finish it")
+    wait_for(
+        lambda: report_status(database_url, report_id) == "complete",
+        timeout=60,
+        message="the next worker to queue the report again and finish it",
+    )
     with psycopg.connect(database_url) as conn:
-        rows = conn.execute("SELECT id, status, finished_at, attempts FROM benchmark_runs WHERE report_id = %s",
-                            (report_id,)).fetchall()
+        rows = conn.execute(
+            "SELECT id, status, finished_at, attempts FROM benchmark_runs WHERE report_id = %s", (report_id,)
+        ).fetchall()
     assert len(rows) == 18 and all(status in ("complete", "failed") for _, status, _, _ in rows)
     by_id = {r[0]: r for r in rows}
     for run_id, finished_at in finished.items():
@@ -142,15 +171,16 @@ def test_provider_outage_fails_the_report_with_a_reason(database_url, workers):
     from tests.support.fake_openai import FakeOpenAI, Response
 
     owner = create_user(database_url)
-    report_id = create_benchmark(database_url, owner, models=["openai/gpt-5-nano"], images=1, samples=2,
-                                 provider="openai_compatible")
+    report_id = create_benchmark(
+        database_url, owner, models=["openai/gpt-5-nano"], images=1, samples=2, provider="openai_compatible"
+    )
     with FakeOpenAI() as fake:
         fake.handler = lambda body: Response(status=500, body={"error": {"message": "upstream is down"}})
         workers.start_worker(PROVIDER_BASE_URL=fake.base_url, PROVIDER_API_KEY="sk-test-secret-key")
         wait_for(lambda: report_status(database_url, report_id) in ("complete", "failed"), message="report")
     assert report_status(database_url, report_id) == "failed"
     with psycopg.connect(database_url) as conn:
-        reason, = conn.execute("SELECT failure_reason FROM reports WHERE id = %s", (report_id,)).fetchone()
+        (reason,) = conn.execute("SELECT failure_reason FROM reports WHERE id = %s", (report_id,)).fetchone()
         errors = [r[0] for r in conn.execute("SELECT error FROM benchmark_runs WHERE report_id = %s", (report_id,))]
     assert "All 2 runs failed" in reason and "HTTP 500" in reason
     assert all("HTTP 500" in e for e in errors)
@@ -164,8 +194,15 @@ def test_healthz_and_the_status_command_show_the_workers(database_url, workers, 
     wait_for(lambda: httpx.get(workers.url + "/healthz").json()["workers"]["alive"] == 1, message="its heartbeat")
 
     def status():
-        return subprocess.run([sys.executable, "-m", "webapp", "status"], cwd=ROOT, capture_output=True, text=True,
-                              env={**workers.env, "DATA_DIR": str(tmp_path)}, timeout=30)
+        return subprocess.run(
+            [sys.executable, "-m", "webapp", "status"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            env={**workers.env, "DATA_DIR": str(tmp_path)},
+            timeout=30,
+        )
+
     shown = wait_for(lambda: (s := status()).returncode == 0 and s, timeout=15, interval=0.5, message="all well")
     assert "running; last heartbeat" in shown.stdout  # its state file, on this machine
     assert "alive, last heartbeat" in shown.stdout  # its row, in the database

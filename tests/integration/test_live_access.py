@@ -1,4 +1,5 @@
 """The live websocket over the real server: who may watch, what is sent, how it ends."""
+
 import httpx
 import psycopg
 import pytest
@@ -62,8 +63,9 @@ def test_completion_sends_complete_and_redirector_then_closes_1000(live_server, 
 
 
 @pytest.mark.parametrize("message", ["not json {{{", bytes(range(256)) * 4, "x" * 100_000])
-def test_any_message_from_the_client_closes_it_with_1003_and_harms_nobody_else(live_server, database_url, watcher,
-                                                                               message):
+def test_any_message_from_the_client_closes_it_with_1003_and_harms_nobody_else(
+    live_server, database_url, watcher, message
+):
     session, report_id = watcher
     bystander = connect(live_server.url, report_id, session)
     first_message(bystander)
@@ -117,9 +119,13 @@ def test_the_listener_can_have_its_own_database_url(database_url, tmp_path):
 
         def listen_queries():
             with psycopg.connect(database_url) as conn:
-                return [q for (q,) in conn.execute("""SELECT query FROM pg_stat_activity
+                return [
+                    q
+                    for (q,) in conn.execute("""SELECT query FROM pg_stat_activity
                                                       WHERE application_name = 'vb-listen'
-                                                        AND datname = current_database()""")]
+                                                        AND datname = current_database()""")
+                ]
+
         wait_for(lambda: listen_queries(), message="a connection from the listener's own URL")
         queries = listen_queries()
         assert len(queries) == 1 and queries[0].upper().startswith("LISTEN")  # the listener, and only it

@@ -1,5 +1,6 @@
 """The live websocket under the faults real clients and networks produce, over the real server:
 slow and silent viewers, floods of client messages, a database gone at connect time."""
+
 import threading
 import time
 
@@ -69,8 +70,9 @@ def watched(live_server, database_url):
 
 @pytest.fixture
 def slow_server(database_url, tmp_path):
-    server = LiveServer(database_url, tmp_path, {"LIVE_SEND_TIMEOUT": "1", "LIVE_PING_INTERVAL": "2",
-                                                 "LIVE_SOCKETS_PER_USER": "100"}).start()
+    server = LiveServer(
+        database_url, tmp_path, {"LIVE_SEND_TIMEOUT": "1", "LIVE_PING_INTERVAL": "2", "LIVE_SOCKETS_PER_USER": "100"}
+    ).start()
     yield server
     server.stop()
 
@@ -85,6 +87,7 @@ def test_slow_viewers_get_whole_frames_then_1013_and_never_slow_the_healthy_ones
     def keep_reading(v):
         while not stop.is_set() and not v.eof and v.close_code is None:
             v.read(0.5, until_close=True)
+
     readers = [threading.Thread(target=keep_reading, args=(v,), daemon=True) for v in healthy]
     for r in readers:
         r.start()
@@ -156,6 +159,7 @@ def test_a_flood_of_client_messages_closes_each_socket_and_leaves_memory_flat(ro
             closed_by_server.append(rude)
         finally:
             rude.close()
+
     floods = [threading.Thread(target=flood, daemon=True) for _ in range(20)]
     for f in floods:
         f.start()
@@ -187,8 +191,9 @@ def test_database_unreachable_at_connect_closes_1011_with_no_http_on_the_socket(
         server = LiveServer(postgres.app_url, tmp_path).start()
         try:
             session = sign_up(server.url, "watcher@example.com")
-            report_id = create_benchmark(postgres.app_url, owner_id(postgres.app_url, "watcher@example.com"),
-                                         images=1, samples=1)
+            report_id = create_benchmark(
+                postgres.app_url, owner_id(postgres.app_url, "watcher@example.com"), images=1, samples=1
+            )
             postgres.stop()
             refused = viewer(server, session, report_id).connect()
             refused.read(10)
@@ -234,6 +239,7 @@ def test_one_account_holds_a_handful_of_sockets_and_the_next_is_refused_with_a_r
             again = viewer(server, session, report_id).connect()
             again.read(1, until_close=False)
             return again if again.states() and again.close_code is None else again.close()
+
         again = wait_for(a_new_socket_is_served, timeout=10, message="a freed slot")
         for v in [*held[1:], again]:
             v.close()

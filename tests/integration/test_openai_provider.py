@@ -1,4 +1,5 @@
 """The OpenAI-compatible provider against a real local HTTP server speaking the API."""
+
 import base64
 import email.utils
 import socket
@@ -16,9 +17,17 @@ IMAGE = b"\x89PNG\r\n\x1a\nnot really a png"
 
 
 def request(**changes) -> CallRequest:
-    fields = dict(report_id=1, model_id="openai/gpt-5-nano", image_id=7, sample_index=0,
-                  prompt="Extract the receipt as JSON.", image_bytes=IMAGE, image_mime="image/png",
-                  expected={"total": 1}, tier="budget")
+    fields = dict(
+        report_id=1,
+        model_id="openai/gpt-5-nano",
+        image_id=7,
+        sample_index=0,
+        prompt="Extract the receipt as JSON.",
+        image_bytes=IMAGE,
+        image_mime="image/png",
+        expected={"total": 1},
+        tier="budget",
+    )
     return CallRequest(**{**fields, **changes})
 
 
@@ -29,6 +38,7 @@ def call(base_url: str, req: CallRequest | None = None, timeout: float = 10.0, k
             return await provider.call(req or request(), timeout)
         finally:
             await provider.aclose()
+
     return run_async(go())
 
 
@@ -86,20 +96,26 @@ def test_missing_usage_gives_no_tokens(fake):
     assert (result.text, result.input_tokens, result.output_tokens, result.cost_usd) == ("{}", None, None, None)
 
 
-@pytest.mark.parametrize("text", [
-    '```json\n{"total": 12.5}\n```',
-    'Here is the JSON:\n{"total": 12.5}\nHope this helps!',
-    '{"total": 12.',          # invalid: parsing is the engine's job, not the provider's
-    "  leading and trailing whitespace kept  \n",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        '```json\n{"total": 12.5}\n```',
+        'Here is the JSON:\n{"total": 12.5}\nHope this helps!',
+        '{"total": 12.',  # invalid: parsing is the engine's job, not the provider's
+        "  leading and trailing whitespace kept  \n",
+    ],
+)
 def test_text_is_returned_verbatim(fake, text):
     fake.reply_text(text)
     assert call(fake.base_url).text == text
 
 
 def test_429_with_retry_after_seconds_is_rate_limited(fake):
-    fake.queue(Response(status=429, headers={"Retry-After": "1"},
-                        body={"error": {"message": "Rate limit exceeded", "code": 429}}))
+    fake.queue(
+        Response(
+            status=429, headers={"Retry-After": "1"}, body={"error": {"message": "Rate limit exceeded", "code": 429}}
+        )
+    )
     error = failure(fake.base_url)
     assert isinstance(error, RateLimited)
     assert error.retry_after == 1.0
@@ -159,16 +175,19 @@ def test_timeout(fake):
 def test_unreachable_provider():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]   # closed again below: nothing listens there
+        port = s.getsockname()[1]  # closed again below: nothing listens there
     error = failure(f"http://127.0.0.1:{port}/v1")
     assert str(error).startswith("could not reach the provider")
 
 
-@pytest.mark.parametrize("body", [
-    {"id": "x", "object": "chat.completion", "created": 0, "model": "m", "choices": []},
-    completion(None).body,
-    completion("").body,
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"id": "x", "object": "chat.completion", "created": 0, "model": "m", "choices": []},
+        completion(None).body,
+        completion("").body,
+    ],
+)
 def test_empty_response(fake, body):
     fake.queue(Response(body=body))
     assert str(failure(fake.base_url)) == "empty response"
@@ -180,8 +199,11 @@ def test_non_json_200_body(fake):
 
 
 def test_error_inside_a_200_body(fake):
-    fake.queue(Response(body={"error": {"message": "Provider returned error", "code": 502,
-                                        "metadata": {"raw": "model overloaded"}}}))
+    fake.queue(
+        Response(
+            body={"error": {"message": "Provider returned error", "code": 502, "metadata": {"raw": "model overloaded"}}}
+        )
+    )
     assert str(failure(fake.base_url)) == "provider error: Provider returned error (model overloaded)"
 
 

@@ -1,4 +1,5 @@
 """Behind an HTTPS proxy the session cookie is Secure, but only a configured proxy is believed."""
+
 import pytest
 
 from tests.support.forms import csrf_token
@@ -12,10 +13,19 @@ def make_app(database_url, tmp_path):
     apps = []
 
     def make(**config):
-        app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "test-secret", "DATA_DIR": str(tmp_path),
-                          "TESTING": True, "PROVIDER": "simulated", **config})
+        app = create_app(
+            {
+                "DATABASE_URL": database_url,
+                "SECRET_KEY": "test-secret",
+                "DATA_DIR": str(tmp_path),
+                "TESTING": True,
+                "PROVIDER": "simulated",
+                **config,
+            }
+        )
         apps.append(app)
         return app
+
     yield make
     for app in apps:
         app.extensions["db_pool"].close()
@@ -26,9 +36,16 @@ def sign_up_cookie(app) -> str:
     token = csrf_token(client.get("/signup", headers=FORWARDED).get_data(as_text=True))
     # Over HTTPS, CSRF protection also wants a same-site Referer, as browsers send
     headers = {**FORWARDED, "Referer": "https://bench.example.com/signup"}
-    response = client.post("/signup", headers=headers, data={
-        "csrf_token": token, "email": "proxy@example.com", "password": "correct horse battery",
-        "confirm": "correct horse battery"})
+    response = client.post(
+        "/signup",
+        headers=headers,
+        data={
+            "csrf_token": token,
+            "email": "proxy@example.com",
+            "password": "correct horse battery",
+            "confirm": "correct horse battery",
+        },
+    )
     assert response.status_code == 302
     return next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("vb_session="))
 

@@ -1,4 +1,5 @@
 """The realtime path in one process against the real PostgreSQL: triggers, listener, hub."""
+
 import time
 
 import psycopg
@@ -11,13 +12,16 @@ from webapp.realtime.render import make_renderer
 
 def run_ids(url, report_id):
     with psycopg.connect(url) as conn:
-        return [r[0] for r in conn.execute("SELECT id FROM benchmark_runs WHERE report_id = %s ORDER BY id",
-                                           (report_id,))]
+        return [
+            r[0] for r in conn.execute("SELECT id FROM benchmark_runs WHERE report_id = %s ORDER BY id", (report_id,))
+        ]
 
 
 def complete(conn, run_id):
-    conn.execute("UPDATE benchmark_runs SET status = 'complete', finished_at = now(), field_accuracy = 1 "
-                 "WHERE id = %s", (run_id,))
+    conn.execute(
+        "UPDATE benchmark_runs SET status = 'complete', finished_at = now(), field_accuracy = 1 WHERE id = %s",
+        (run_id,),
+    )
 
 
 def newest(viewer):
@@ -63,8 +67,10 @@ def test_a_killed_listener_connection_listens_again_and_resyncs(app, database_ur
         viewer = hub.subscribe(report_id)
         wait_for(lambda: 'class="done-count">0<' in newest(viewer), message="first snapshot")
         with psycopg.connect(database_url, autocommit=True) as conn:
-            killed = conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                                  "WHERE query = %s AND pid <> pg_backend_pid()", (f"LISTEN {CHANNEL}",)).fetchall()
+            killed = conn.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query = %s AND pid <> pg_backend_pid()",
+                (f"LISTEN {CHANNEL}",),
+            ).fetchall()
             assert killed == [(True,)]
             complete(conn, ids[0])  # while the listener is down or coming back
         wait_for(lambda: listener.connects >= 2, message="listener to reconnect")

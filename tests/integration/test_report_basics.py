@@ -1,4 +1,5 @@
 """The report link and the dashboard after a real engine run."""
+
 import psycopg
 
 from tests.support.benchmarks import create_benchmark, report_status, wait_for

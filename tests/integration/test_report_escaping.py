@@ -1,4 +1,5 @@
 """Markup in anything a user or a model wrote is shown as text: HTML, attributes and SVG."""
+
 import re
 
 import psycopg
@@ -10,9 +11,14 @@ from tests.support.reports import MODELS, make_report, share_token, user_id
 
 @pytest.fixture
 def hostile(logged_in, database_url):
-    report_id = make_report(database_url, user_id(database_url), models=[MODELS[0], HOSTILE_MODEL],
-                            outcome=hostile_outcome, prompt=f"Extract it all {PAYLOAD}",
-                            expected={"merchant": PAYLOAD, PAYLOAD: "key", "total": 12.5})
+    report_id = make_report(
+        database_url,
+        user_id(database_url),
+        models=[MODELS[0], HOSTILE_MODEL],
+        outcome=hostile_outcome,
+        prompt=f"Extract it all {PAYLOAD}",
+        expected={"merchant": PAYLOAD, PAYLOAD: "key", "total": 12.5},
+    )
     with psycopg.connect(database_url) as conn:
         conn.execute("UPDATE reports SET title = %s WHERE id = %s", (f"Receipts {PAYLOAD}", report_id))
         conn.execute("UPDATE report_images SET filename = %s WHERE report_id = %s", (f"{PAYLOAD}.png", report_id))
@@ -26,9 +32,16 @@ def assert_escaped(html: str, where: str) -> None:
 
 def test_report_page_and_fragments_escape_everything(client, hostile):
     _, token = hostile
-    urls = [f"/r/{token}", f"/r/{token}?image=2&sort=cost", f"/r/{token}/ranking?sort=model",
-            f"/r/{token}/calculator?docs=100", f"/r/{token}/runs?status=failed", f"/r/{token}/image?image=1",
-            f"/r/{token}/delete", "/dashboard"]
+    urls = [
+        f"/r/{token}",
+        f"/r/{token}?image=2&sort=cost",
+        f"/r/{token}/ranking?sort=model",
+        f"/r/{token}/calculator?docs=100",
+        f"/r/{token}/runs?status=failed",
+        f"/r/{token}/image?image=1",
+        f"/r/{token}/delete",
+        "/dashboard",
+    ]
     for url in urls:
         response = client.get(url)
         assert response.status_code == 200, url

@@ -6,6 +6,7 @@ The fixture report (tests/support/reports.py) has 3 models x 2 images x 2 sample
 - Gemini 2.5 Flash: image 1 sample 2 failed; the rest exact; $0.0012 a run; 1500, 1500, 1700 ms.
 - Claude Sonnet 4.5: every run exact; $0.0105 a run; 4000, 4500, 4100, 4600 ms.
 """
+
 import csv
 import html as html_lib
 import io
@@ -78,10 +79,12 @@ def test_recommendation_follows_the_priority_order_and_cites_the_numbers(client,
     assert "Use Gemini 2.5 Flash</h2>" in html
     # Sonnet - Flash is .5 (both images drawn as image 1), .25 or 0: the interval [0, .5] holds 0.
     # Its half width .25 equals the difference: 2 x (.25 / .25)^2 = 2 images, so "1 more" at least.
-    assert ("Claude Sonnet 4.5 and Gemini 2.5 Flash are tied within noise on accuracy (Claude Sonnet 4.5 "
-            "100.0%, Gemini 2.5 Flash 75.0% on 2 images: the difference could be chance); cost decides. "
-            "About 1 more image would tell Claude Sonnet 4.5 and Gemini 2.5 Flash apart, if the difference "
-            "holds.") in html
+    assert (
+        "Claude Sonnet 4.5 and Gemini 2.5 Flash are tied within noise on accuracy (Claude Sonnet 4.5 "
+        "100.0%, Gemini 2.5 Flash 75.0% on 2 images: the difference could be chance); cost decides. "
+        "About 1 more image would tell Claude Sonnet 4.5 and Gemini 2.5 Flash apart, if the difference "
+        "holds."
+    ) in html
     assert "Of those 2, Gemini 2.5 Flash is the cheapest: $0.001200 per document ($1.20 per 1,000)." in html
     set_priorities(database_url, report_id, ["cost", "accuracy", "speed"])
     html = page_html(client, f"/r/{token}")
@@ -93,15 +96,18 @@ def test_recommendation_follows_the_priority_order_and_cites_the_numbers(client,
     assert "Use GPT-5 Nano</h2>" in page_html(client, f"/r/{token}")
 
 
-@pytest.mark.parametrize("sort, direction, expected", [
-    ("cost", None, [NANO, FLASH, SONNET]),
-    ("cost", "desc", [SONNET, FLASH, NANO]),
-    ("accuracy", None, [SONNET, NANO, FLASH]),
-    ("median", None, [NANO, FLASH, SONNET]),
-    ("failures", "desc", [FLASH, SONNET, NANO]),  # ties by name
-    ("model", None, [SONNET, FLASH, NANO]),
-    ("nonsense", "sideways", [FLASH, SONNET, NANO]),  # unknown: the ranking
-])
+@pytest.mark.parametrize(
+    "sort, direction, expected",
+    [
+        ("cost", None, [NANO, FLASH, SONNET]),
+        ("cost", "desc", [SONNET, FLASH, NANO]),
+        ("accuracy", None, [SONNET, NANO, FLASH]),
+        ("median", None, [NANO, FLASH, SONNET]),
+        ("failures", "desc", [FLASH, SONNET, NANO]),  # ties by name
+        ("model", None, [SONNET, FLASH, NANO]),
+        ("nonsense", "sideways", [FLASH, SONNET, NANO]),  # unknown: the ranking
+    ],
+)
 def test_sorting_by_any_column_on_the_page_and_in_the_fragment(client, report, sort, direction, expected):
     _, token = report
     query = f"sort={sort}" + (f"&dir={direction}" if direction else "")
@@ -121,8 +127,11 @@ def test_calculator_prices_the_monthly_volume(client, report):
     _, token = report
     for url in (f"/r/{token}?docs=25,000", f"/r/{token}/calculator?docs=25000"):
         rows = table_rows(page_html(client, url), "calculator-table")
-        assert rows == [[NANO, "$10.00", "$0.40", "87.5%"], [FLASH, "$30.00", "$1.20", "75.0%"],
-                        [SONNET, "$262.50", "$10.50", "100.0%"]]
+        assert rows == [
+            [NANO, "$10.00", "$0.40", "87.5%"],
+            [FLASH, "$30.00", "$1.20", "75.0%"],
+            [SONNET, "$262.50", "$10.50", "100.0%"],
+        ]
     html = page_html(client, f"/r/{token}/calculator?docs=abc")
     assert "Enter a whole number of documents between 1 and 1,000,000,000." in html
     assert "Monthly cost for 10,000 documents" in html  # the default stays shown
@@ -153,7 +162,7 @@ def test_per_image_section_shows_outputs_with_wrong_fields_marked(client, report
     _, token = report
     html = page_html(client, f"/r/{token}?image=2")
     assert "Image 2 of 2" in html
-    section = html[html.index('id="per-image"'):html.index('id="runs"')]
+    section = html[html.index('id="per-image"') : html.index('id="runs"')]
     # Nano's worst sample (sample 2) has `total` wrong: that line, and only it, is marked
     wrong = re.findall(r'<span class="json-line wrong">([^<]*)<', section)
     assert [html_lib.unescape(line).strip() for line in wrong] == ['"total": 21.5,']
@@ -170,7 +179,7 @@ def test_an_image_of_another_report_is_not_served_by_this_link(client, report, d
     _, token = report
     other = make_report(database_url, user_id(database_url), images=1)
     with psycopg.connect(database_url) as conn:
-        other_image, = conn.execute("SELECT id FROM report_images WHERE report_id = %s", (other,)).fetchone()
+        (other_image,) = conn.execute("SELECT id FROM report_images WHERE report_id = %s", (other,)).fetchone()
     assert client.get(f"/r/{token}/images/{other_image}").status_code == 404
 
 
@@ -181,12 +190,16 @@ def test_csv_export_has_every_run_and_says_simulated(client, report, database_ur
     assert f'filename="visionbench-report-{report_id}-simulated.csv"' in response.headers["Content-Disposition"]
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
     with psycopg.connect(database_url) as conn:
-        db = conn.execute("""SELECT model_id, status, latency_ms, cost_usd, error FROM benchmark_runs
-                             WHERE report_id = %s""", (report_id,)).fetchall()
+        db = conn.execute(
+            """SELECT model_id, status, latency_ms, cost_usd, error FROM benchmark_runs
+                             WHERE report_id = %s""",
+            (report_id,),
+        ).fetchall()
     assert len(rows) == len(db) == 12
     assert {r["simulated"] for r in rows} == {"yes"}
-    as_db = sorted((r["model_id"], r["status"], int(r["latency_ms"]), r["cost_usd"] or None, r["error"] or None)
-                   for r in rows)
+    as_db = sorted(
+        (r["model_id"], r["status"], int(r["latency_ms"]), r["cost_usd"] or None, r["error"] or None) for r in rows
+    )
     assert as_db == sorted((m, s, lat, str(c) if c is not None else None, e) for m, s, lat, c, e in db)
 
 
@@ -213,13 +226,14 @@ def test_json_export_has_the_summary_and_every_run(client, report):
 
 def test_csv_cells_that_a_spreadsheet_would_run_are_defused(client, logged_in, database_url):
     def outcome(model_id, position, sample):
-        return {"status": "failed", "error": "=HYPERLINK(\"http://evil.example\")", "latency_ms": 5}
+        return {"status": "failed", "error": '=HYPERLINK("http://evil.example")', "latency_ms": 5}
 
-    report_id = make_report(database_url, user_id(database_url), models=MODELS[:1], images=1, samples=1,
-                            outcome=outcome, status="failed")
+    report_id = make_report(
+        database_url, user_id(database_url), models=MODELS[:1], images=1, samples=1, outcome=outcome, status="failed"
+    )
     text = client.get(f"/r/{share_token(database_url, report_id)}/runs.csv").get_data(as_text=True)
     row = next(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
-    assert row["error"] == "'=HYPERLINK(\"http://evil.example\")"
+    assert row["error"] == '\'=HYPERLINK("http://evil.example")'
 
 
 def test_unknown_token_is_404(client):
@@ -313,7 +327,7 @@ def test_dashboard_lists_newest_first_with_status_links_and_best_model(client, l
     assert f'href="/r/{share_token(database_url, finished)}"' in html
     assert rows[1][3] == f"{SONNET} 100.0%"
     assert f'href="/r/{share_token(database_url, finished)}/delete"' in html
-    assert f'/r/{share_token(database_url, running)}/delete' not in html
+    assert f"/r/{share_token(database_url, running)}/delete" not in html
 
 
 def crawl(client, start: list[str], limit: int = 400) -> dict[str, int]:
@@ -343,13 +357,22 @@ def test_crawling_the_dashboard_and_a_report_finds_no_broken_link(client, report
     assert not {url: status for url, status in anonymous.items() if status >= 400}
 
 
-@pytest.mark.parametrize("outcome, status, says", [
-    (lambda m, p, s: {"status": "failed", "error": "Upstream error 500", "latency_ms": 10}, "failed",
-     "every run failed or was skipped"),
-    (lambda m, p, s: {"status": "skipped", "error": "Skipped: the budget ceiling of $0.01 was reached."}, "complete",
-     "No recommendation yet"),
-    (lambda m, p, s: {"status": "pending"}, "running", "still running"),
-])
+@pytest.mark.parametrize(
+    "outcome, status, says",
+    [
+        (
+            lambda m, p, s: {"status": "failed", "error": "Upstream error 500", "latency_ms": 10},
+            "failed",
+            "every run failed or was skipped",
+        ),
+        (
+            lambda m, p, s: {"status": "skipped", "error": "Skipped: the budget ceiling of $0.01 was reached."},
+            "complete",
+            "No recommendation yet",
+        ),
+        (lambda m, p, s: {"status": "pending"}, "running", "still running"),
+    ],
+)
 def test_reports_with_nothing_to_rank_still_show(client, logged_in, database_url, outcome, status, says):
     report_id = make_report(database_url, user_id(database_url), outcome=outcome, status=status)
     token = share_token(database_url, report_id)
@@ -364,8 +387,12 @@ def test_field_by_field_table_shows_each_models_share_and_sorts_by_a_model(clien
     rows = table_rows(page_html(client, f"/r/{token}"), "fields")
     # Columns in ranking order: Flash, Sonnet, Nano. Nano misses `total` on every second sample;
     # Flash's failed run misses every field once in four.
-    assert rows == [["total", "75%", "100%", "50%"], ["items[].name", "75%", "100%", "100%"],
-                    ["items[].price", "75%", "100%", "100%"], ["merchant", "75%", "100%", "100%"]]
+    assert rows == [
+        ["total", "75%", "100%", "50%"],
+        ["items[].name", "75%", "100%", "100%"],
+        ["items[].price", "75%", "100%", "100%"],
+        ["merchant", "75%", "100%", "100%"],
+    ]
     by_sonnet = client.get(f"/r/{token}/fields?fields={MODELS[2]}", headers={"HX-Request": "true"})
     assert by_sonnet.status_code == 200
     html = by_sonnet.get_data(as_text=True)

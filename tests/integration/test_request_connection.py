@@ -1,4 +1,5 @@
 """One pooled connection per request, given back at its end; nothing written unless committed."""
+
 import psycopg
 import pytest
 
@@ -16,8 +17,16 @@ def owner_pages(logged_in, database_url):
     finished = make_report(database_url, owner, images=2, samples=2)
     running = create_benchmark(database_url, owner)
     token = share_token(database_url, finished)
-    return ["/dashboard", f"/r/{token}", f"/r/{token}/runs?page=1", f"/r/{token}/report.json",
-            f"/benchmarks/{running}/processing", f"/benchmarks/{running}/progress", "/benchmarks/new", "/healthz"]
+    return [
+        "/dashboard",
+        f"/r/{token}",
+        f"/r/{token}/runs?page=1",
+        f"/r/{token}/report.json",
+        f"/benchmarks/{running}/processing",
+        f"/benchmarks/{running}/progress",
+        "/benchmarks/new",
+        "/healthz",
+    ]
 
 
 def test_every_page_takes_one_connection_and_gives_it_back(app, client, owner_pages):
@@ -37,14 +46,14 @@ def test_a_request_that_fails_after_writing_leaves_nothing_behind(database_url, 
     from tests.support.forms import AuthActions
     from webapp import create_app, db
 
-    app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "test", "DATA_DIR": str(tmp_path),
-                      "TESTING": True})
+    app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "test", "DATA_DIR": str(tmp_path), "TESTING": True})
     bp = Blueprint("failing", __name__)
 
     @bp.get("/failing")
     def failing():
         db.get().execute("UPDATE users SET email = 'changed@example.com'")
         raise RuntimeError("boom after a write")
+
     app.register_blueprint(bp)
     try:
         client = app.test_client()

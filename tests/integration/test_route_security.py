@@ -1,5 +1,6 @@
 """Every route from the URL map: state changes need a CSRF token, report routes answer another
 user exactly as they answer for a report that does not exist."""
+
 import psycopg
 import pytest
 from flask import url_for
@@ -11,13 +12,19 @@ STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 # Refused with close code 1008 for anyone but the owner: tests/integration/test_live_access.py
 WEBSOCKET_ENDPOINTS = {"realtime.live"}
 # Share-link routes: anyone with the link may read; only the owner may change.
-OWNER_ONLY_TOKEN_ENDPOINTS = {"reports.rotate_link", "reports.revoke_link", "reports.delete", "reports.edit_expected",
-                              "reports.switch_compare_mode"}
+OWNER_ONLY_TOKEN_ENDPOINTS = {
+    "reports.rotate_link",
+    "reports.revoke_link",
+    "reports.delete",
+    "reports.edit_expected",
+    "reports.switch_compare_mode",
+}
 
 
 def rules(app, argument=None):
-    return sorted((r for r in app.url_map.iter_rules() if argument is None or argument in r.arguments),
-                  key=lambda r: r.rule)
+    return sorted(
+        (r for r in app.url_map.iter_rules() if argument is None or argument in r.arguments), key=lambda r: r.rule
+    )
 
 
 def build(app, rule, **values) -> str:
@@ -32,9 +39,13 @@ def world(app, client, logged_in, database_url):
     finished = make_report(database_url, owner)
     running = make_report(database_url, owner, status="running")
     with psycopg.connect(database_url) as conn:
-        image_id, = conn.execute("SELECT min(id) FROM report_images WHERE report_id = %s", (finished,)).fetchone()
-    return {"finished": finished, "running": running, "image_id": image_id,
-            "token": share_token(database_url, finished)}
+        (image_id,) = conn.execute("SELECT min(id) FROM report_images WHERE report_id = %s", (finished,)).fetchone()
+    return {
+        "finished": finished,
+        "running": running,
+        "image_id": image_id,
+        "token": share_token(database_url, finished),
+    }
 
 
 def snapshot(url: str):
@@ -48,8 +59,9 @@ def test_every_state_changing_route_refuses_a_request_without_a_token(app, clien
     for rule in rules(app):
         for method in sorted(rule.methods & STATE_CHANGING):
             report_id = world["running"] if rule.endpoint == "benchmarks.cancel" else world["finished"]
-            url = build(app, rule, report_id=report_id, token=world["token"], image_id=world["image_id"],
-                        key="best-value")
+            url = build(
+                app, rule, report_id=report_id, token=world["token"], image_id=world["image_id"], key="best-value"
+            )
             response = client.open(url, method=method, data={"title": "x"})
             assert response.status_code == 400, (method, url, response.status_code)
             assert "Form expired" in response.get_data(as_text=True), url
@@ -57,10 +69,22 @@ def test_every_state_changing_route_refuses_a_request_without_a_token(app, clien
     assert snapshot(database_url) == before
     assert client.get("/dashboard").status_code == 200  # still logged in: logout was refused too
     # The map really was walked: every form of the app is in it
-    assert {"auth.signup", "auth.login", "auth.logout", "benchmarks.save_draft", "benchmarks.add_images",
-            "benchmarks.remove_image", "benchmarks.apply_preset", "benchmarks.start", "benchmarks.autosave",
-            "benchmarks.use_samples", "benchmarks.cancel", "reports.rotate_link", "reports.revoke_link",
-            "reports.delete"} <= set(checked)
+    assert {
+        "auth.signup",
+        "auth.login",
+        "auth.logout",
+        "benchmarks.save_draft",
+        "benchmarks.add_images",
+        "benchmarks.remove_image",
+        "benchmarks.apply_preset",
+        "benchmarks.start",
+        "benchmarks.autosave",
+        "benchmarks.use_samples",
+        "benchmarks.cancel",
+        "reports.rotate_link",
+        "reports.revoke_link",
+        "reports.delete",
+    } <= set(checked)
 
 
 def answer(client, app, rule, report_id, image_id):
@@ -89,8 +113,13 @@ def test_every_report_id_route_answers_another_user_as_if_the_report_did_not_exi
             endpoints.add(rule.endpoint)
     # A new route that takes a report id must be added here (or to the websocket tests) to pass
     assert endpoints | WEBSOCKET_ENDPOINTS == {r.endpoint for r in rules(app, "report_id")}
-    assert endpoints == {"benchmarks.processing", "benchmarks.progress_fragment", "benchmarks.done",
-                         "benchmarks.cancel", "benchmarks.report_image"}
+    assert endpoints == {
+        "benchmarks.processing",
+        "benchmarks.progress_fragment",
+        "benchmarks.done",
+        "benchmarks.cancel",
+        "benchmarks.report_image",
+    }
     assert snapshot(database_url)[1][1] == "running"  # Eve's cancel did nothing
 
 
@@ -102,10 +131,16 @@ def test_owner_only_share_link_routes_answer_another_user_like_an_unknown_link(a
         if rule.endpoint not in OWNER_ONLY_TOKEN_ENDPOINTS:
             continue
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
-            real = eve.open(build(app, rule, token=world["token"], image_id=world["image_id"]), method=method,
-                            data={"csrf_token": token})
-            fake = eve.open(build(app, rule, token="no-such-link", image_id=world["image_id"]), method=method,
-                            data={"csrf_token": token})
+            real = eve.open(
+                build(app, rule, token=world["token"], image_id=world["image_id"]),
+                method=method,
+                data={"csrf_token": token},
+            )
+            fake = eve.open(
+                build(app, rule, token="no-such-link", image_id=world["image_id"]),
+                method=method,
+                data={"csrf_token": token},
+            )
             assert real.status_code == fake.status_code == 404, (method, rule.rule)
     # The rest of the share-link routes are read-only GETs, by design open to anyone with the link
     for rule in rules(app, "token"):

@@ -1,5 +1,6 @@
 """Two web processes and two job workers on one PostgreSQL, three benchmarks at once, viewers on
 both web processes: every report completes and every viewer ends on its exact final state."""
+
 import re
 from concurrent.futures import ThreadPoolExecutor
 
@@ -30,8 +31,12 @@ def test_every_viewer_on_either_process_ends_exact_and_every_report_completes(da
     with psycopg.connect(database_url) as conn:
         owner = conn.execute("SELECT id FROM users").fetchone()[0]
     reports = [create_benchmark(database_url, owner, images=2, samples=3) for _ in range(REPORTS)]
-    sockets = [(server, report_id, connect(server.url, report_id, session))
-               for report_id in reports for server in (a, b) for _ in range(VIEWERS_PER_PROCESS)]
+    sockets = [
+        (server, report_id, connect(server.url, report_id, session))
+        for report_id in reports
+        for server in (a, b)
+        for _ in range(VIEWERS_PER_PROCESS)
+    ]
     for _, _, ws in sockets:  # everyone has the first snapshot before anything moves
         assert 'class="done-count">0<' in ws.recv()
     a.start_worker(SIMULATED_SPEED="0.1", MAX_CALLS_PER_REPORT="3")

@@ -1,5 +1,6 @@
 """The serve command from a clean copy of the project; what happens when it is killed, and
 when one of its children dies or cannot start."""
+
 import os
 import shutil
 import signal
@@ -41,8 +42,7 @@ def test_no_postgres_survives_the_app(sig):
         serve.wait(30)
         wait_for(lambda: _process_gone(pg_pid), timeout=15, message="postgres to stop")
         # The others follow: a job worker stopping waits for a vanished database 8 s at most.
-        wait_for(lambda: all(_process_gone(c.pid) for c in children), timeout=20,
-                 message="every child process to stop")
+        wait_for(lambda: all(_process_gone(c.pid) for c in children), timeout=20, message="every child process to stop")
     finally:
         if serve.poll() is None:
             serve.kill()
@@ -53,14 +53,14 @@ def test_serve_command_works_from_a_clean_copy():
     """`./serve` in a copy of the tracked files, with its own new virtualenv."""
     root = Path(tempfile.mkdtemp(prefix="vbc-"))
     clone, data_dir, port = root / "clone", root / "data", free_port()
-    files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"], cwd=ROOT, check=True,
-                           capture_output=True, text=True).stdout.split()
+    files = subprocess.run(
+        ["git", "ls-files", "-co", "--exclude-standard"], cwd=ROOT, check=True, capture_output=True, text=True
+    ).stdout.split()
     for name in files:
         if (ROOT / name).is_file():
             (clone / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(ROOT / name, clone / name)
-    serve = start_serve(data_dir, port, cwd=clone, command=["bash", "./serve"],
-                         env_extra={"VENV": str(root / "venv")})
+    serve = start_serve(data_dir, port, cwd=clone, command=["bash", "./serve"], env_extra={"VENV": str(root / "venv")})
     try:
         wait_for(lambda: healthy(port), timeout=300, interval=0.5, message="./serve to answer /healthz")
         page = httpx.get(f"http://127.0.0.1:{port}/", follow_redirects=True)
@@ -82,19 +82,26 @@ def serve_root():
 
 def finished_runs(url, report_id) -> dict:
     with psycopg.connect(url) as conn:
-        return dict(conn.execute("SELECT id, finished_at FROM benchmark_runs WHERE report_id = %s "
-                                 "AND status IN ('complete', 'failed')", (report_id,)).fetchall())
+        return dict(
+            conn.execute(
+                "SELECT id, finished_at FROM benchmark_runs WHERE report_id = %s AND status IN ('complete', 'failed')",
+                (report_id,),
+            ).fetchall()
+        )
 
 
 def assert_completed_once_each(url, report_id, runs, finished_before):
     with psycopg.connect(url) as conn:
-        rows = conn.execute("SELECT id, model_id, image_id, sample_index, status, finished_at FROM benchmark_runs "
-                            "WHERE report_id = %s", (report_id,)).fetchall()
+        rows = conn.execute(
+            "SELECT id, model_id, image_id, sample_index, status, finished_at FROM benchmark_runs WHERE report_id = %s",
+            (report_id,),
+        ).fetchall()
     assert len(rows) == runs and len({r[1:4] for r in rows}) == runs
     assert {r[4] for r in rows} == {"complete"}
     by_id = {r[0]: r for r in rows}
-    assert all(by_id[run_id][5] == finished_at for run_id, finished_at in finished_before.items()), \
+    assert all(by_id[run_id][5] == finished_at for run_id, finished_at in finished_before.items()), (
         "runs finished before the fault were not run again"
+    )
 
 
 def test_a_killed_job_worker_is_started_again_and_the_benchmark_completes(database_url, serve_root):
@@ -123,7 +130,7 @@ def test_a_killed_embedded_postgres_is_started_again_and_pages_recover(serve_roo
         url = EmbeddedPostgres(serve.data_dir / "postgres").uri
         report_id = create_benchmark(url, create_user(url), images=2, samples=4)
         with psycopg.connect(url) as conn:
-            token, = conn.execute("SELECT share_token FROM reports WHERE id = %s", (report_id,)).fetchone()
+            (token,) = conn.execute("SELECT share_token FROM reports WHERE id = %s", (report_id,)).fetchone()
         wait_for(lambda: run_counts(url, report_id).get("complete", 0) >= 3, message="some runs")
         finished = finished_runs(url, report_id)
         killed = postmaster_pid(serve.data_dir)
@@ -132,13 +139,20 @@ def test_a_killed_embedded_postgres_is_started_again_and_pages_recover(serve_roo
         serve.process.send_signal(signal.SIGSTOP)
         try:
             os.kill(killed, signal.SIGKILL)
-            page = wait_for(lambda: _answer_503(f"{serve.url}/r/{token}"), timeout=20, interval=0.2,
-                            message="the report page to answer 503")
+            page = wait_for(
+                lambda: _answer_503(f"{serve.url}/r/{token}"),
+                timeout=20,
+                interval=0.2,
+                message="the report page to answer 503",
+            )
             assert "Temporarily unavailable" in page.text
         finally:
             serve.process.send_signal(signal.SIGCONT)
-        wait_for(lambda: httpx.get(f"{serve.url}/r/{token}", timeout=10).status_code == 200, timeout=30,
-                 message="the page to work again")
+        wait_for(
+            lambda: httpx.get(f"{serve.url}/r/{token}", timeout=10).status_code == 200,
+            timeout=30,
+            message="the page to work again",
+        )
         assert postmaster_pid(serve.data_dir) != killed
         wait_for(lambda: report_status(url, report_id) == "complete", timeout=60, message="the report")
         assert (serve.web_pid(), serve.worker_pid()) == (web, worker), "no other process was restarted"
@@ -162,8 +176,9 @@ def test_a_child_that_cannot_start_stops_the_app_naming_it(database_url, serve_r
         assert serve.process.wait(60) == 1, "serve stops within a minute"
         message = [line for line in serve.log.splitlines() if "failed to start" in line]
         assert message and "The job worker failed to start 5 times" in message[0]
-        assert "SIMULATED_FIXED_LATENCY must be 0 or more" in serve.log.split(message[0])[1], \
+        assert "SIMULATED_FIXED_LATENCY must be 0 or more" in serve.log.split(message[0])[1], (
             "its last words are quoted"
+        )
         wait_for(lambda: _process_gone(web), timeout=15, message="the web server to stop with it")
     finally:
         serve.stop()

@@ -1,6 +1,7 @@
 """What the web server answers on its own, before the app sees a request: a URL too long to
 read, a request it cannot parse. Every response, these included, carries the security headers
 and names no server software."""
+
 import socket
 
 import httpx
@@ -21,8 +22,10 @@ def headers_of(answer: bytes) -> dict[str, str]:
 
 
 def test_a_url_too_long_and_a_garbled_request_get_the_security_headers(live_server):
-    for request, status in ((b"GET /" + b"a" * 5000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", b" 414 "),
-                            (b"GARBAGE\x00\x01 / HTTP/1.1\r\n\r\n", b" 400 ")):
+    for request, status in (
+        (b"GET /" + b"a" * 5000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", b" 414 "),
+        (b"GARBAGE\x00\x01 / HTTP/1.1\r\n\r\n", b" 400 "),
+    ):
         answer = raw_request(live_server, request)
         assert status in answer.split(b"\r\n", 1)[0], answer[:200]
         headers = headers_of(answer)

@@ -1,5 +1,6 @@
 """What one user may hold: benchmarks running at once, started per hour, stored image bytes.
 Each refusal says which limit and what to do; requests sent at once cannot overrun a limit."""
+
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
@@ -42,8 +43,11 @@ def test_a_third_running_benchmark_waits_for_one_to_finish(limited, client, logg
 def test_benchmarks_started_in_the_last_hour_are_limited(limited, client, logged_in, database_url):
     owner = user_id(database_url)
     with psycopg.connect(database_url) as conn:  # three starts in the ledger, 10 minutes ago
-        conn.execute("INSERT INTO throttle_attempts (key, made_at) SELECT %s, now() - interval '10 minutes' "
-                     "FROM generate_series(1, 3)", (f"start:{owner}",))
+        conn.execute(
+            "INSERT INTO throttle_attempts (key, made_at) SELECT %s, now() - interval '10 minutes' "
+            "FROM generate_series(1, 3)",
+            (f"start:{owner}",),
+        )
     upload(client, ("a.png", png()))
     response = start(client)
     assert response.status_code == 429
@@ -66,21 +70,44 @@ def test_starts_sent_at_once_make_one_benchmark(database_url, live_server):
     """Ten clicks on Start at once (a double click, several tabs): one benchmark, never ten."""
     with httpx.Client(base_url=live_server.url) as browser:
         html = browser.get("/signup").text
-        browser.post("/signup", data={"csrf_token": csrf_token(html), "email": "clicker@example.com",
-                                      "password": PASSWORD, "confirm": PASSWORD})
+        browser.post(
+            "/signup",
+            data={
+                "csrf_token": csrf_token(html),
+                "email": "clicker@example.com",
+                "password": PASSWORD,
+                "confirm": PASSWORD,
+            },
+        )
         html = browser.get("/benchmarks/new").text
-        browser.post("/benchmarks/new/images", data={"csrf_token": csrf_token(html), "prompt": "Extract the receipt as JSON.",
-                                                      "budget": "7", "samples": "1", "models": ["openai/gpt-5-nano"]},
-                     files={"images": ("a.png", png(), "image/png")})
+        browser.post(
+            "/benchmarks/new/images",
+            data={
+                "csrf_token": csrf_token(html),
+                "prompt": "Extract the receipt as JSON.",
+                "budget": "7",
+                "samples": "1",
+                "models": ["openai/gpt-5-nano"],
+            },
+            files={"images": ("a.png", png(), "image/png")},
+        )
         html = browser.get("/benchmarks/new").text
         image_id = draft_image_ids(html)[0]
-        fields = {"csrf_token": csrf_token(html), "prompt": "Extract the receipt as JSON please.", "budget": "7",
-                  "samples": "1", "compare_mode": "strict", "priorities": "accuracy-cost-speed",
-                  "models": ["openai/gpt-5-nano"], f"expected-{image_id}": '{"total": 1}'}
+        fields = {
+            "csrf_token": csrf_token(html),
+            "prompt": "Extract the receipt as JSON please.",
+            "budget": "7",
+            "samples": "1",
+            "compare_mode": "strict",
+            "priorities": "accuracy-cost-speed",
+            "models": ["openai/gpt-5-nano"],
+            f"expected-{image_id}": '{"total": 1}',
+        }
 
         def click(_):
             with httpx.Client(base_url=live_server.url, cookies=browser.cookies) as tab:
                 return tab.post("/benchmarks/new/start", data=fields).status_code
+
         with ThreadPoolExecutor(10) as pool:
             statuses = list(pool.map(click, range(10)))
     assert all(s in (303, 400, 429) for s in statuses), statuses
@@ -96,5 +123,6 @@ def test_deleting_benchmarks_does_not_give_starts_back(limited, client, logged_i
     upload(client, ("a.png", png()))
     response = start(client)
     assert response.status_code == 429 and "You started 3 benchmarks in the last hour" in response.get_data(
-        as_text=True)
+        as_text=True
+    )
     assert reports(database_url) == 0

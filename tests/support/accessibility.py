@@ -1,5 +1,6 @@
 """Accessibility checks for browser tests: an axe-core audit against WCAG 2.2 A and AA, and
 reflow (WCAG 1.4.10: nothing scrolls sideways at 320 CSS px)."""
+
 from __future__ import annotations
 
 from axe_playwright_python.base import AXE_SCRIPT  # the axe-core release the package bundles
@@ -13,8 +14,9 @@ AXE_OPTIONS = {"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": [
 def settle(page) -> None:
     """Wait for CSS transitions to end (after a switch to dark colours, say): a colour caught
     halfway is neither theme's."""
-    page.wait_for_function("() => document.getAnimations().every(a => !(a instanceof CSSTransition)"
-                           " || a.playState === 'finished')")
+    page.wait_for_function(
+        "() => document.getAnimations().every(a => !(a instanceof CSSTransition) || a.playState === 'finished')"
+    )
 
 
 def wcag_violations(page) -> list[str]:

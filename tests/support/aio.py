@@ -3,6 +3,7 @@
 Playwright's sync API keeps an event loop running in the main thread for the whole session,
 so ``asyncio.run`` there would refuse; a short-lived thread has no loop of its own yet.
 """
+
 from __future__ import annotations
 
 import asyncio

@@ -1,4 +1,5 @@
 """Creating users and benchmarks through the app's own code, for engine and realtime tests."""
+
 from __future__ import annotations
 
 import json
@@ -23,17 +24,34 @@ def create_user(url: str, email: str = "owner@example.com", password: str = "cor
         return auth_queries.create_user(conn, email, hash_password(password)).id
 
 
-def create_benchmark(url: str, owner_id: int, *, models=MODELS, images: int = 2, samples: int = 2,
-                     provider: str = "simulated", budget: str = "7", prompt: str = "Extract the receipt as JSON please.",
-                     expected: dict = EXPECTED) -> int:
+def create_benchmark(
+    url: str,
+    owner_id: int,
+    *,
+    models=MODELS,
+    images: int = 2,
+    samples: int = 2,
+    provider: str = "simulated",
+    budget: str = "7",
+    prompt: str = "Extract the receipt as JSON please.",
+    expected: dict = EXPECTED,
+) -> int:
     with psycopg.connect(url) as conn:
         for i in range(images):
-            queries.add_draft_image(conn, owner_id, check_image(f"receipt-{i}.png", png((40 + i, 30))),
-                                    json.dumps(expected))
+            queries.add_draft_image(
+                conn, owner_id, check_image(f"receipt-{i}.png", png((40 + i, 30))), json.dumps(expected)
+            )
         drafts = queries.draft_images(conn, owner_id)
-        spec = Spec(title="Test benchmark", prompt=prompt, compare_mode="strict", samples=samples,
-                    priorities=["accuracy", "cost", "speed"], budget=Decimal(budget), model_ids=list(models),
-                    expected={d.id: expected for d in drafts})
+        spec = Spec(
+            title="Test benchmark",
+            prompt=prompt,
+            compare_mode="strict",
+            samples=samples,
+            priorities=["accuracy", "cost", "speed"],
+            budget=Decimal(budget),
+            model_ids=list(models),
+            expected={d.id: expected for d in drafts},
+        )
         return queries.create_report(conn, owner_id, spec, provider, provider == "simulated")
 
 
@@ -54,24 +72,39 @@ def report_status(url: str, report_id: int) -> str:
 
 def run_counts(url: str, report_id: int) -> dict[str, int]:
     with psycopg.connect(url) as conn:
-        return dict(conn.execute("SELECT status, count(*) FROM benchmark_runs WHERE report_id = %s "
-                                 "GROUP BY status", (report_id,)).fetchall())
+        return dict(
+            conn.execute(
+                "SELECT status, count(*) FROM benchmark_runs WHERE report_id = %s GROUP BY status", (report_id,)
+            ).fetchall()
+        )
 
 
 def finish_runs(url: str, report_id: int, n: int) -> None:
     """Finish n pending runs the way the engine records them (one commit each)."""
     with psycopg.connect(url, autocommit=True) as conn:
-        ids = [r[0] for r in conn.execute("SELECT id FROM benchmark_runs WHERE report_id = %s AND status = 'pending' "
-                                          "ORDER BY id LIMIT %s", (report_id, n))]
-        conn.execute("UPDATE reports SET status = 'running', started_at = coalesce(started_at, now()) WHERE id = %s",
-                     (report_id,))
+        ids = [
+            r[0]
+            for r in conn.execute(
+                "SELECT id FROM benchmark_runs WHERE report_id = %s AND status = 'pending' ORDER BY id LIMIT %s",
+                (report_id, n),
+            )
+        ]
+        conn.execute(
+            "UPDATE reports SET status = 'running', started_at = coalesce(started_at, now()) WHERE id = %s",
+            (report_id,),
+        )
         for run_id in ids:
-            conn.execute("""UPDATE benchmark_runs SET status = 'complete', started_at = now(), finished_at = now(),
+            conn.execute(
+                """UPDATE benchmark_runs SET status = 'complete', started_at = now(), finished_at = now(),
                             latency_ms = 100, field_accuracy = 1, exact = true, correct_fields = 4, total_fields = 4
-                            WHERE id = %s""", (run_id,))
+                            WHERE id = %s""",
+                (run_id,),
+            )
 
 
 def done_runs(url: str, report_id: int) -> int:
     with psycopg.connect(url) as conn:
-        return conn.execute("SELECT count(*) FROM benchmark_runs WHERE report_id = %s "
-                            "AND status IN ('complete', 'failed', 'skipped')", (report_id,)).fetchone()[0]
+        return conn.execute(
+            "SELECT count(*) FROM benchmark_runs WHERE report_id = %s AND status IN ('complete', 'failed', 'skipped')",
+            (report_id,),
+        ).fetchone()[0]

@@ -1,4 +1,5 @@
 """One embedded PostgreSQL per test run; a migrated template; a fresh database per test."""
+
 from __future__ import annotations
 
 import shutil

@@ -12,6 +12,7 @@ Each request is answered by the next queued Response if any, else by `fake.handl
 a str (sent as the completion's text) or a dict (sent as JSON text). `delay` (seconds) on
 a Response or on the fake as a whole makes answers slow, for timeout tests.
 """
+
 from __future__ import annotations
 
 import json
@@ -27,7 +28,7 @@ from itertools import count
 @dataclass
 class Response:
     status: int = 200
-    body: dict | list | str | bytes | None = None   # dict/list: JSON; str/bytes: sent as is
+    body: dict | list | str | bytes | None = None  # dict/list: JSON; str/bytes: sent as is
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
 
@@ -36,29 +37,42 @@ class Response:
 class RecordedRequest:
     method: str
     path: str
-    headers: dict[str, str]   # names lower-cased
-    body: object | None       # parsed JSON, None if the body was not JSON
+    headers: dict[str, str]  # names lower-cased
+    body: object | None  # parsed JSON, None if the body was not JSON
     raw: bytes
 
 
 _ids = count(1)
 
 
-def completion(text: str | None, *, model: str = "fake-model", prompt_tokens: int = 1234,
-               completion_tokens: int | None = None, cost: float | None = None) -> Response:
+def completion(
+    text: str | None,
+    *,
+    model: str = "fake-model",
+    prompt_tokens: int = 1234,
+    completion_tokens: int | None = None,
+    cost: float | None = None,
+) -> Response:
     """A successful chat.completion answer whose message content is `text`."""
     if completion_tokens is None:
         completion_tokens = max(1, len(text or "") // 4)
-    usage = {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
-             "total_tokens": prompt_tokens + completion_tokens}
+    usage = {
+        "prompt_tokens": prompt_tokens,
+        "completion_tokens": completion_tokens,
+        "total_tokens": prompt_tokens + completion_tokens,
+    }
     if cost is not None:
         usage["cost"] = cost
-    return Response(body={
-        "id": f"chatcmpl-fake-{next(_ids)}", "object": "chat.completion", "created": int(time.time()),
-        "model": model,
-        "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
-        "usage": usage,
-    })
+    return Response(
+        body={
+            "id": f"chatcmpl-fake-{next(_ids)}",
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": model,
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
+            "usage": usage,
+        }
+    )
 
 
 class FakeOpenAI:
@@ -92,13 +106,14 @@ class FakeOpenAI:
     def start(self) -> FakeOpenAI:
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _make_handler(self))
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="fake-openai",
-                                        daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.05,), name="fake-openai", daemon=True
+        )
         self._thread.start()
         return self
 
     def stop(self) -> None:
-        self._closing.set()   # wakes delayed answers
+        self._closing.set()  # wakes delayed answers
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -135,8 +150,9 @@ def _make_handler(fake: FakeOpenAI):
                 body = json.loads(raw)
             except ValueError:
                 body = None
-            fake.requests.append(RecordedRequest("POST", self.path, {k.lower(): v for k, v in self.headers.items()},
-                                                 body, raw))
+            fake.requests.append(
+                RecordedRequest("POST", self.path, {k.lower(): v for k, v in self.headers.items()}, body, raw)
+            )
             if self.path.rstrip("/") != "/v1/chat/completions":
                 return self._send(Response(404, {"error": {"message": f"no route {self.path}"}}))
             reply = fake._answer(body)

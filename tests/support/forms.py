@@ -1,4 +1,5 @@
 """Helpers for driving forms through Flask's test client with real CSRF tokens."""
+
 import re
 
 TOKEN = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
@@ -16,8 +17,9 @@ class AuthActions:
 
     def signup(self, email="ada@example.com", password="correct horse battery"):
         token = csrf_token(self.client.get("/signup").get_data(as_text=True))
-        return self.client.post("/signup", data={"csrf_token": token, "email": email,
-                                                 "password": password, "confirm": password})
+        return self.client.post(
+            "/signup", data={"csrf_token": token, "email": email, "password": password, "confirm": password}
+        )
 
     def login(self, email="ada@example.com", password="correct horse battery", next=None):
         token = csrf_token(self.client.get("/login").get_data(as_text=True))

@@ -1,10 +1,19 @@
 """Reading pages the way a user (or a crawler) does: the text of table rows, the links."""
+
 from __future__ import annotations
 
 from html.parser import HTMLParser
 
-LINK_ATTRIBUTES = {("a", "href"), ("a", "hx-get"), ("img", "src"), ("link", "href"), ("script", "src"),
-                   ("form", "action"), ("form", "hx-get"), ("th", "hx-get")}
+LINK_ATTRIBUTES = {
+    ("a", "href"),
+    ("a", "hx-get"),
+    ("img", "src"),
+    ("link", "href"),
+    ("script", "src"),
+    ("form", "action"),
+    ("form", "hx-get"),
+    ("th", "hx-get"),
+}
 
 
 class _Tables(HTMLParser):

@@ -1,4 +1,5 @@
 """Real image files made on the fly for upload tests."""
+
 import io
 
 from PIL import Image

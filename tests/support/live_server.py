@@ -1,5 +1,6 @@
 """The real server for browser and websocket tests: gunicorn with the gevent worker, on a free
 loopback port, plus job workers on demand, all as separate processes like in production."""
+
 from __future__ import annotations
 
 import os
@@ -28,9 +29,14 @@ class LiveServer:
         self.data_dir = data_dir
         self.env = {
             **os.environ,
-            "DATABASE_URL": database_url, "DATA_DIR": str(data_dir), "HOST": "127.0.0.1",
-            "PORT": str(self.port), "SECRET_KEY": "live-server-test-secret",
-            "SIMULATED_SPEED": "0", "PROVIDER": "simulated", "PYTHONUNBUFFERED": "1",
+            "DATABASE_URL": database_url,
+            "DATA_DIR": str(data_dir),
+            "HOST": "127.0.0.1",
+            "PORT": str(self.port),
+            "SECRET_KEY": "live-server-test-secret",
+            "SIMULATED_SPEED": "0",
+            "PROVIDER": "simulated",
+            "PYTHONUNBUFFERED": "1",
             **(extra_env or {}),
         }
         self.web: subprocess.Popen | None = None
@@ -42,8 +48,9 @@ class LiveServer:
             return subprocess.Popen(args, env=env or self.env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
 
     def start(self) -> LiveServer:
-        self.web = self._spawn([sys.executable, "-m", "gunicorn", "-c", "python:webapp.gunicorn_conf",
-                                "webapp:create_app()"])
+        self.web = self._spawn(
+            [sys.executable, "-m", "gunicorn", "-c", "python:webapp.gunicorn_conf", "webapp:create_app()"]
+        )
         self.wait_ready()
         return self
 

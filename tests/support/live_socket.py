@@ -1,4 +1,5 @@
 """A websocket client for the live endpoint, as a browser would connect (session cookie, Origin)."""
+
 from __future__ import annotations
 
 import re
@@ -16,8 +17,9 @@ def sign_up_cookies(base_url: str, email: str) -> dict[str, str]:
     with httpx.Client(base_url=base_url) as client:
         page = client.get("/signup").text
         token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page).group(1)
-        response = client.post("/signup", data={"csrf_token": token, "email": email,
-                                                 "password": PASSWORD, "confirm": PASSWORD})
+        response = client.post(
+            "/signup", data={"csrf_token": token, "email": email, "password": PASSWORD, "confirm": PASSWORD}
+        )
         assert response.status_code == 302, response.text[:500]
         return dict(client.cookies)
 
@@ -29,8 +31,9 @@ def sign_up(base_url: str, email: str) -> str:
 
 def connect(base_url: str, report_id: int, session: str | None = None, origin: str | None = None):
     url = base_url.replace("http", "ws", 1) + f"/benchmarks/{report_id}/live"
-    return websocket.create_connection(url, origin=origin or base_url,
-                                       cookie=f"vb_session={session}" if session else None, timeout=15)
+    return websocket.create_connection(
+        url, origin=origin or base_url, cookie=f"vb_session={session}" if session else None, timeout=15
+    )
 
 
 def read_until_close(ws) -> tuple[list[str], int | None]:

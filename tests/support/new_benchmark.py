@@ -1,5 +1,6 @@
 """The new-benchmark form through Flask's test client, as a browser posts it: every button
 posts the whole form to its own route."""
+
 from __future__ import annotations
 
 import io
@@ -13,9 +14,16 @@ PROMPT = "Extract the merchant and the total of this receipt as JSON."
 
 
 def fields(page_html: str, **overrides) -> dict:
-    data = {"csrf_token": csrf_token(page_html), "title": "Receipts", "prompt": PROMPT,
-            "compare_mode": "strict", "samples": "2", "priorities": "accuracy-cost-speed",
-            "budget": "7", "models": ["openai/gpt-5-nano", "google/gemini-2.5-flash"]}
+    data = {
+        "csrf_token": csrf_token(page_html),
+        "title": "Receipts",
+        "prompt": PROMPT,
+        "compare_mode": "strict",
+        "samples": "2",
+        "priorities": "accuracy-cost-speed",
+        "budget": "7",
+        "models": ["openai/gpt-5-nano", "google/gemini-2.5-flash"],
+    }
     data.update(overrides)
     return data
 

@@ -5,6 +5,7 @@ exactly that; it checks every frame it gets for integrity (whole, unfragmented, 
 known opcode, text that is one whole progress update); and it records when each state arrived
 and how the server closed. It can also send messages, to play a rude client.
 """
+
 from __future__ import annotations
 
 import base64
@@ -49,9 +50,13 @@ class RawViewer:
         self.sock.connect((url.hostname, port or url.port))
         key = base64.b64encode(os.urandom(16)).decode()
         cookie = f"Cookie: vb_session={self.session}\r\n" if self.session else ""
-        self.sock.sendall((f"GET {self.path} HTTP/1.1\r\nHost: {url.netloc}\r\nUpgrade: websocket\r\n"
-                           f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
-                           f"Origin: {self.origin or self.base_url}\r\n{cookie}\r\n").encode())
+        self.sock.sendall(
+            (
+                f"GET {self.path} HTTP/1.1\r\nHost: {url.netloc}\r\nUpgrade: websocket\r\n"
+                f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
+                f"Origin: {self.origin or self.base_url}\r\n{cookie}\r\n"
+            ).encode()
+        )
         head = b""
         while b"\r\n\r\n" not in head:
             chunk = self.sock.recv(1)
@@ -174,4 +179,4 @@ def _split_frame(buffer: bytes):
         at += 4
     if len(buffer) < at + n:
         return None, 0
-    return (first, first & 0x0F, masked, buffer[at:at + n]), at + n
+    return (first, first & 0x0F, masked, buffer[at : at + n]), at + n

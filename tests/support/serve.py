@@ -1,4 +1,5 @@
 """`visionbench serve` as a real process tree, for tests that kill parts of it."""
+
 from __future__ import annotations
 
 import os

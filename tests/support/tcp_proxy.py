@@ -15,6 +15,7 @@ It listens on a loopback port and forwards every connection to a TCP address or 
 
 Buffers on the proxy's sockets are kept small so that what it holds back stays held back.
 """
+
 from __future__ import annotations
 
 import contextlib

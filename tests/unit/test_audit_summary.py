@@ -1,4 +1,5 @@
 """The dependency audit's verdict on pip-audit reports."""
+
 import importlib.util
 from pathlib import Path
 
@@ -29,8 +30,9 @@ def test_nothing_audited_is_said_loudly_and_fails_only_when_required():
 
 def test_pip_audit_that_could_not_run_is_said_loudly():
     code, lines = audit.summarize({}, 1, required=False, error="requests.exceptions.ConnectionError: pypi.org")
-    assert code == 0 and lines == ["AUDIT NOT PERFORMED: pip-audit could not run: "
-                                   "requests.exceptions.ConnectionError: pypi.org"]
+    assert code == 0 and lines == [
+        "AUDIT NOT PERFORMED: pip-audit could not run: requests.exceptions.ConnectionError: pypi.org"
+    ]
     assert audit.summarize({}, 1, required=True)[0] == 2
 
 

@@ -48,14 +48,17 @@ def test_override_file(tmp_path):
     assert catalog.prices_as_of == dt.date(2027, 1, 2)
 
 
-@pytest.mark.parametrize("body, message", [
-    ("a,A,x,gold,1,1,1\n", "tier 'gold'"),
-    ("a,A,x,mid,cheap,1,1\n", "input_usd_per_mtok 'cheap'"),
-    ("a,A,x,mid,-1,1,1\n", "zero or more"),
-    ("a,A,x,mid,1,1,1\na,A2,x,mid,1,1,1\n", "appears twice"),
-    ("", "no models"),
-    (",A,x,mid,1,1,1\n", "required"),
-])
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ("a,A,x,gold,1,1,1\n", "tier 'gold'"),
+        ("a,A,x,mid,cheap,1,1\n", "input_usd_per_mtok 'cheap'"),
+        ("a,A,x,mid,-1,1,1\n", "zero or more"),
+        ("a,A,x,mid,1,1,1\na,A2,x,mid,1,1,1\n", "appears twice"),
+        ("", "no models"),
+        (",A,x,mid,1,1,1\n", "required"),
+    ],
+)
 def test_bad_rows_name_the_line_and_problem(body, message):
     with pytest.raises(CatalogError, match=message):
         parse_catalog(HEADER + body, source="cat.csv")

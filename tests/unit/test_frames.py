@@ -1,4 +1,5 @@
 """Prebuilt websocket frames are byte for byte what wsproto (behind ws.send) would write."""
+
 import pytest
 from wsproto.connection import Connection, ConnectionType
 from wsproto.events import TextMessage
@@ -15,5 +16,6 @@ def test_text_frames_match_wsproto(length):
 
 def test_a_frame_is_built_once_per_snapshot_and_shared():
     from webapp.realtime.hub import Snapshot
+
     snapshot = Snapshot(1, 1, "<p>hi</p>", False)
     assert snapshot.frame is snapshot.frame and snapshot.frame.endswith(b"<p>hi</p>")

@@ -1,4 +1,5 @@
 """The hub's per-report state lives exactly as long as someone watches the report."""
+
 from tests.support.benchmarks import wait_for
 from webapp.realtime.hub import Hub
 
@@ -26,6 +27,7 @@ def test_a_report_watched_again_starts_from_a_fresh_snapshot():
     def render(report_id):
         html["n"] += 1
         return f"<p>{html['n']}</p>", False
+
     hub = Hub(render, min_interval=0.0)
     try:
         first = hub.subscribe(7)

@@ -22,14 +22,17 @@ def test_plain_json_with_surrounding_whitespace():
     assert parse_lenient('\n  {"a": 1}\n\n') == ok({"a": 1})
 
 
-@pytest.mark.parametrize("text", [
-    '```json\n{"a": 1}\n```',
-    '```JSON\n{"a": 1}\n```',
-    '```\n{"a": 1}\n```',
-    '```{"a": 1}```',
-    'Here you go:\n\n```json\n{"a": 1}\n```\n\nLet me know if you need more.',
-    '  ```json\r\n{"a": 1}\r\n  ```',
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        '```json\n{"a": 1}\n```',
+        '```JSON\n{"a": 1}\n```',
+        '```\n{"a": 1}\n```',
+        '```{"a": 1}```',
+        'Here you go:\n\n```json\n{"a": 1}\n```\n\nLet me know if you need more.',
+        '  ```json\r\n{"a": 1}\r\n  ```',
+    ],
+)
 def test_fenced(text):
     assert parse_lenient(text) == ok({"a": 1})
 
@@ -43,20 +46,26 @@ def test_first_fenced_object_wins():
     assert parse_lenient(text) == ok({"a": 1})
 
 
-@pytest.mark.parametrize("text", [
-    'Sure! The extracted data is {"a": {"b": 1}} as requested.',
-    'Result:\n{"a": {"b": 1}}',
-    '{"a": {"b": 1}}\nI hope this helps.',
-    'Fields {name, date} below: {"a": {"b": 1}} {"other": 2}',
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        'Sure! The extracted data is {"a": {"b": 1}} as requested.',
+        'Result:\n{"a": {"b": 1}}',
+        '{"a": {"b": 1}}\nI hope this helps.',
+        'Fields {name, date} below: {"a": {"b": 1}} {"other": 2}',
+    ],
+)
 def test_prose_around(text):
     assert parse_lenient(text) == ok({"a": {"b": 1}})
 
 
-@pytest.mark.parametrize("text", [
-    '{"vendor": "Acme", "items": [{"price": 3}, {"price": 4}, {"pri',
-    'Here is the JSON: {"items": [{"price": 3}, {"price": 4}]',
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"vendor": "Acme", "items": [{"price": 3}, {"price": 4}, {"pri',
+        'Here is the JSON: {"items": [{"price": 3}, {"price": 4}]',
+    ],
+)
 def test_truncated_object_is_not_replaced_by_an_inner_one(text):
     result = parse_lenient(text)
     assert not result.ok and result.error.startswith("no JSON object found (")
@@ -80,24 +89,27 @@ def test_invalid(text):
 
 def test_invalid_error_points_at_the_problem():
     assert parse_lenient('Here: {"a": 1,}').error == (
-        "no JSON object found (Expecting property name enclosed in double quotes at line 1 column 15)")
+        "no JSON object found (Expecting property name enclosed in double quotes at line 1 column 15)"
+    )
 
 
-@pytest.mark.parametrize("text", ['{"a": NaN}', 'Result: {"a": Infinity, "b": {"c": 1}}',
-                                  '```json\n{"a": -Infinity}\n```'])
+@pytest.mark.parametrize(
+    "text", ['{"a": NaN}', 'Result: {"a": Infinity, "b": {"c": 1}}', '```json\n{"a": -Infinity}\n```']
+)
 def test_nan_and_infinity_are_not_json(text):
     result = parse_lenient(text)
     assert not result.ok and result.error.startswith("no JSON object found (")
     assert "is not valid JSON" in result.error
 
 
-@pytest.mark.parametrize("text", ['[{"a": 1}]', '```json\n[{"a": 1}]\n```', "Data: [{\"a\": 1}, {\"a\": 2}]"])
+@pytest.mark.parametrize("text", ['[{"a": 1}]', '```json\n[{"a": 1}]\n```', 'Data: [{"a": 1}, {"a": 2}]'])
 def test_array(text):
     assert parse_lenient(text) == ParsedJSON(None, False, "expected a JSON object, got an array")
 
 
-@pytest.mark.parametrize("text, kind", [("42", "a number"), ('"hi"', "a string"), ("null", "null"),
-                                        ("true", "a boolean")])
+@pytest.mark.parametrize(
+    "text, kind", [("42", "a number"), ('"hi"', "a string"), ("null", "null"), ("true", "a boolean")]
+)
 def test_other_top_level_values(text, kind):
     assert parse_lenient(text).error == f"expected a JSON object, got {kind}"
 
@@ -128,15 +140,18 @@ def test_nesting_at_the_limit_is_fine():
     assert parse_lenient(text).ok
 
 
-@pytest.mark.parametrize("make", [
-    lambda: "{" * 1_000_000,
-    lambda: "[" * 1_000_000,
-    lambda: '{"a": ' * 200_000,
-    lambda: '{"' + "x" * 1_000_000,
-    lambda: "```\n" * 250_000,
-    lambda: '{"a": [' * 100_000 + "1",
-    lambda: "".join(random.Random(0).choices('{}[]":,x1 \n`', k=1_000_000)),
-])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: "{" * 1_000_000,
+        lambda: "[" * 1_000_000,
+        lambda: '{"a": ' * 200_000,
+        lambda: '{"' + "x" * 1_000_000,
+        lambda: "```\n" * 250_000,
+        lambda: '{"a": [' * 100_000 + "1",
+        lambda: "".join(random.Random(0).choices('{}[]":,x1 \n`', k=1_000_000)),
+    ],
+)
 def test_huge_garbage_finishes_fast(make):
     text = make()
     started = time.perf_counter()
@@ -153,12 +168,12 @@ def test_object_after_too_many_candidates_is_not_found():
 
 # --- properties ----------------------------------------------------------------------
 
-json_scalars = (st.none() | st.booleans() | st.integers()
-                | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=10))
+json_scalars = (
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=10)
+)
 json_values = st.recursive(
     json_scalars,
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=6), children,
-                                                                      max_size=4),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=6), children, max_size=4),
     max_leaves=20,
 )
 json_objects = st.dictionaries(st.text(max_size=6), json_values, max_size=5)
@@ -183,6 +198,7 @@ def test_never_raises_and_ok_means_dict(text):
 
 # --- the limits at their edges (written out: the constants themselves are what is checked) ----
 
+
 def test_two_million_characters_are_read_and_one_more_is_too_many():
     text = '{"a": 1}' + " " * (2_000_000 - 8)  # 8 + 1,999,992 = 2,000,000 characters
     assert parse_lenient(text) == ok({"a": 1})
@@ -194,7 +210,8 @@ def test_the_200th_brace_is_tried_and_the_201st_is_not():
     assert parse_lenient("{" * 199 + '{"a": 1}') == ok({"a": 1})
     # 200 stray braces: the last one tried (index 199) fails on the `{` at index 200, column 201.
     assert parse_lenient("{" * 200 + '{"a": 1}') == ParsedJSON(
-        None, False, "no JSON object found (Expecting property name enclosed in double quotes at line 1 column 201)")
+        None, False, "no JSON object found (Expecting property name enclosed in double quotes at line 1 column 201)"
+    )
 
 
 def test_100_levels_are_fine_and_101_too_deep():
@@ -209,8 +226,9 @@ def test_results_are_frozen():
 
 # --- arrays, braces and the error that explains a failure ---------------------------
 
+
 def test_fenced_array_without_objects_is_an_array():
-    assert parse_lenient('```json\n[1, 2]\n```') == ParsedJSON(None, False, "expected a JSON object, got an array")
+    assert parse_lenient("```json\n[1, 2]\n```") == ParsedJSON(None, False, "expected a JSON object, got an array")
 
 
 @pytest.mark.parametrize("text", ['Data:\n[\n  {"a": 1}\n]', '[{"a": 1}]\nThat is the only item.'])
@@ -234,4 +252,5 @@ def test_the_outer_attempt_explains_a_failure_at_the_same_place():
     # escape; the `{` inside the string fails there too, as a missing property name: the first
     # attempt to get that far is the one reported.
     assert parse_lenient('{"pattern": "{\\d+}"}') == ParsedJSON(
-        None, False, "no JSON object found (Invalid \\escape at line 1 column 15)")
+        None, False, "no JSON object found (Invalid \\escape at line 1 column 15)"
+    )

@@ -1,4 +1,5 @@
 """The worker says once that its database is gone, and once that it is back."""
+
 import logging
 
 import procrastinate.exceptions

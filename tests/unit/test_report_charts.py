@@ -1,4 +1,5 @@
 """Chart geometry at the edges: no division by zero, everything inside the plot."""
+
 from decimal import Decimal
 
 from webapp.reports.charts import accuracy_vs_cost, cost_per_run, latency_distribution
@@ -6,10 +7,18 @@ from webapp.reports.stats import ModelStats
 
 
 def model(name, latencies, cost="0.001", accuracy=0.9):
-    return ModelStats(model_id=name, name=name, tier=None, runs=len(latencies), complete=len(latencies),
-                      accuracy=accuracy, cost_per_run=Decimal(cost), latencies_ms=sorted(latencies),
-                      median_latency_ms=sorted(latencies)[len(latencies) // 2] if latencies else None,
-                      p95_latency_ms=max(latencies) if latencies else None)
+    return ModelStats(
+        model_id=name,
+        name=name,
+        tier=None,
+        runs=len(latencies),
+        complete=len(latencies),
+        accuracy=accuracy,
+        cost_per_run=Decimal(cost),
+        latencies_ms=sorted(latencies),
+        median_latency_ms=sorted(latencies)[len(latencies) // 2] if latencies else None,
+        p95_latency_ms=max(latencies) if latencies else None,
+    )
 
 
 def test_runs_that_all_took_zero_milliseconds_still_draw():

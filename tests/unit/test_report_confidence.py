@@ -1,4 +1,5 @@
 """The bootstrap over images against cases small enough to work out by hand."""
+
 from dataclasses import FrozenInstanceError
 
 import numpy as np
@@ -58,8 +59,12 @@ def test_models_that_trade_places_are_not_told_apart_and_more_images_are_suggest
 
 
 def test_failed_runs_count_as_zero_and_skipped_runs_not_at_all():
-    runs = [scored("a", 1, 1.0), run("a", image=1, sample=1, status="failed"),
-            scored("a", 2, 0.5), run("a", image=2, sample=1, status="skipped")]
+    runs = [
+        scored("a", 1, 1.0),
+        run("a", image=1, sample=1, status="failed"),
+        scored("a", 2, 0.5),
+        run("a", image=2, sample=1, status="skipped"),
+    ]
     conf = bootstrap(runs, ["a"])
     # image 1: 1.0 and 0 (failed); image 2: 0.5. Both-1: 0.5, mixed: (1 + 0.5) / 3 = 0.5, both-2: 0.5
     assert (conf.intervals["a"].low, conf.intervals["a"].high) == (pytest.approx(0.5), pytest.approx(0.5))
@@ -76,8 +81,7 @@ def test_the_interval_runs_from_the_2_5th_to_the_97_5th_percentile():
     # 2.5, halfway between 0.02 and 0.03; the 97.5th at rank 97.5, halfway between 0.97 and 0.98.
     conf = Confidence(101, {}, {"a": np.arange(101) / 100, "b": np.zeros(101)})
     diff = conf.difference("a", "b")
-    assert (diff.low, diff.high, diff.half_width) == (pytest.approx(0.025), pytest.approx(0.975),
-                                                      pytest.approx(0.475))
+    assert (diff.low, diff.high, diff.half_width) == (pytest.approx(0.025), pytest.approx(0.975), pytest.approx(0.475))
 
 
 def test_an_interval_that_touches_zero_does_not_tell_the_models_apart():

@@ -1,4 +1,5 @@
 """Per-field accuracy against counts worked out by hand."""
+
 from dataclasses import FrozenInstanceError, replace
 
 import pytest
@@ -6,8 +7,10 @@ import pytest
 from tests.support.reports import run
 from webapp.reports.fields import Cell, FieldRow, field_table, fold
 
-EXPECTED = {1: {"total": 10, "items": [{"name": "a", "price": 1}, {"name": "b", "price": 2}]},
-            2: {"total": 5, "items": []}}
+EXPECTED = {
+    1: {"total": 10, "items": [{"name": "a", "price": 1}, {"name": "b", "price": 2}]},
+    2: {"total": 5, "items": []},
+}
 
 
 def diff(path, reason="different value"):
@@ -44,8 +47,10 @@ def test_each_occurrence_counts_and_failed_or_unreadable_runs_get_every_field_wr
 
 
 def test_worst_fields_come_first():
-    runs = [replace(run("a", image=1), diffs=[diff("items[0].price"), diff("items[1].price"), diff("total")]),
-            replace(run("a", image=1, sample=1), diffs=[diff("total")])]
+    runs = [
+        replace(run("a", image=1), diffs=[diff("items[0].price"), diff("items[1].price"), diff("total")]),
+        replace(run("a", image=1, sample=1), diffs=[diff("total")]),
+    ]
     order = [r.path for r in field_table(runs, {1: EXPECTED[1]}, ["a"])]
     assert order == ["total", "items[].price", "items[].name"]  # 0/2, then 2/4, then 4/4
     assert [r.worst for r in field_table(runs, {1: EXPECTED[1]}, ["a"])] == [0.0, 0.5, 1.0]

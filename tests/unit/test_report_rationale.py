@@ -1,4 +1,5 @@
 """The recommendation's margins at their exact edges, and every sentence of its rationale, word for word."""
+
 from decimal import Decimal
 
 from webapp.reports.recommend import rank, recommend
@@ -10,9 +11,19 @@ SPEED_FIRST = ["speed", "cost", "accuracy"]
 
 
 def model(name, accuracy, cost, latency, exact=0.5, failed=0, complete=10):
-    return ModelStats(model_id=name.lower(), name=name, tier=None, runs=complete + failed, complete=complete,
-                      failed=failed, accuracy=accuracy, exact_rate=exact, cost_per_run=Decimal(cost),
-                      median_latency_ms=latency, p95_latency_ms=latency * 1.5)
+    return ModelStats(
+        model_id=name.lower(),
+        name=name,
+        tier=None,
+        runs=complete + failed,
+        complete=complete,
+        failed=failed,
+        accuracy=accuracy,
+        exact_rate=exact,
+        cost_per_run=Decimal(cost),
+        median_latency_ms=latency,
+        p95_latency_ms=latency * 1.5,
+    )
 
 
 class Verdict:
@@ -30,6 +41,7 @@ class Verdict:
 
 
 # --- within 2 points of the best accuracy ---------------------------------------------
+
 
 def test_exactly_two_points_below_the_best_is_within_the_margin():
     alpha, beta = model("Alpha", 0.90, "0.0100", 1000), model("Beta", 0.88, "0.0050", 1000)
@@ -55,6 +67,7 @@ def test_two_point_one_below_the_best_is_outside_the_margin():
 
 # --- within 20% of the lowest cost ----------------------------------------------------
 
+
 def test_exactly_twenty_percent_dearer_is_within_the_cost_margin():
     alpha, beta = model("Alpha", 0.90, "0.0012", 1000), model("Beta", 0.80, "0.0010", 1000)
     # 0.0010 x 1.2 = 0.0012: Alpha costs as little, so accuracy decides.
@@ -79,6 +92,7 @@ def test_just_over_twenty_percent_dearer_is_outside_the_cost_margin():
 
 
 # --- within 20% of the fastest median latency -----------------------------------------
+
 
 def test_exactly_twenty_percent_slower_is_within_the_speed_margin():
     alpha, beta = model("Alpha", 0.90, "0.0020", 1200), model("Beta", 0.80, "0.0030", 1000)
@@ -141,6 +155,7 @@ def test_priorities_not_given_follow_in_the_default_order():
 
 # --- tied within noise ----------------------------------------------------------------
 
+
 def test_three_models_tied_within_noise_are_listed_by_accuracy():
     alpha = model("Alpha", 0.90, "0.0100", 1000)
     beta = model("Beta", 0.85, "0.0020", 1000)
@@ -164,19 +179,24 @@ def test_three_models_tied_within_noise_are_listed_by_accuracy():
 def test_a_tie_says_nothing_about_more_images_when_the_bootstrap_cannot_tell():
     alpha, beta = model("Alpha", 0.90, "0.0100", 1000), model("Beta", 0.85, "0.0020", 1000)
     rec = recommend([alpha, beta], ACCURACY_FIRST, Verdict(images=3, more=None))
-    assert rec.best.reasons[0] == ("Alpha and Beta are tied within noise on accuracy (Alpha 90.0%, Beta 85.0% on "
-                                   "3 images: the difference could be chance); cost decides.")
+    assert rec.best.reasons[0] == (
+        "Alpha and Beta are tied within noise on accuracy (Alpha 90.0%, Beta 85.0% on "
+        "3 images: the difference could be chance); cost decides."
+    )
     rec = recommend([alpha, beta], ACCURACY_FIRST, Verdict(images=3, more=6))
-    assert rec.best.reasons[0].endswith(" About 6 more images would tell Alpha and Beta apart, if the difference "
-                                        "holds.")
+    assert rec.best.reasons[0].endswith(
+        " About 6 more images would tell Alpha and Beta apart, if the difference holds."
+    )
 
 
 # --- most accurate, best value, fastest good enough -----------------------------------
 
+
 def test_most_accurate_in_one_sentence():
     pro, mini = model("Pro", 0.95, "0.0100", 4000), model("Mini", 0.94, "0.0010", 2000)
     assert recommend([pro, mini], ACCURACY_FIRST).most_accurate.reasons == [
-        "95.0% of fields correct, 50% of documents exactly right, $0.0100 per document."]
+        "95.0% of fields correct, 50% of documents exactly right, $0.0100 per document."
+    ]
 
 
 def test_best_value_states_the_gap_and_how_much_cheaper():
@@ -184,22 +204,27 @@ def test_best_value_states_the_gap_and_how_much_cheaper():
     rec = recommend([top, mid], ACCURACY_FIRST)
     # (0.90 - 0.8556) x 100 = 4.44 points; $0.0100 / $0.0040 = 2.5 times cheaper.
     assert rec.best_value.model is mid
-    assert rec.best_value.reasons == ["$0.004000 per document ($4.00 per 1,000) for 85.6% of fields correct.",
-                                      "That is 4.4 points below Top, at 2.5× lower cost."]
+    assert rec.best_value.reasons == [
+        "$0.004000 per document ($4.00 per 1,000) for 85.6% of fields correct.",
+        "That is 4.4 points below Top, at 2.5× lower cost.",
+    ]
 
 
 def test_exactly_five_points_below_the_best_is_good_enough():
     top = model("Top", 0.90, "0.0100", 1000)
-    free = model("Free", 0.85, "0", 500)       # 0.90 - 0.05 = 0.85: good enough
+    free = model("Free", 0.85, "0", 500)  # 0.90 - 0.05 = 0.85: good enough
     cheap = model("Cheap", 0.849, "0.0001", 100)  # 5.1 points below: not, however cheap and fast
     rec = recommend([top, free, cheap], ACCURACY_FIRST)
     assert rec.best_value.model is free
-    assert rec.best_value.reasons == ["$0.00 per document ($0.00 per 1,000) for 85.0% of fields correct.",
-                                      "That is 5.0 points below Top, at no cost at all."]
+    assert rec.best_value.reasons == [
+        "$0.00 per document ($0.00 per 1,000) for 85.0% of fields correct.",
+        "That is 5.0 points below Top, at no cost at all.",
+    ]
     assert rec.fastest_good_enough.model is free
     assert rec.fastest_good_enough.reasons == [
         "A median of 500 ms per document (p95 750 ms) with 85.0% of fields correct, within 5 points of the "
-        "most accurate model."]
+        "most accurate model."
+    ]
 
 
 def test_models_that_cannot_be_ranked_follow_by_accuracy_then_name():

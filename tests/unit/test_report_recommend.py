@@ -1,4 +1,5 @@
 """The recommendation, error patterns and completion email settings, on small known inputs."""
+
 from decimal import Decimal
 
 import pytest
@@ -12,9 +13,19 @@ from webapp.reports.stats import ModelStats
 
 
 def model(name, accuracy, cost, latency, exact=0.5, failed=0, complete=10):
-    return ModelStats(model_id=name.lower(), name=name, tier=None, runs=complete + failed, complete=complete,
-                      failed=failed, accuracy=accuracy, exact_rate=exact, cost_per_run=Decimal(cost),
-                      median_latency_ms=latency, p95_latency_ms=latency * 1.5)
+    return ModelStats(
+        model_id=name.lower(),
+        name=name,
+        tier=None,
+        runs=complete + failed,
+        complete=complete,
+        failed=failed,
+        accuracy=accuracy,
+        exact_rate=exact,
+        cost_per_run=Decimal(cost),
+        median_latency_ms=latency,
+        p95_latency_ms=latency * 1.5,
+    )
 
 
 # Dear and accurate; nearly as accurate and cheap; fast and much less accurate; one that never worked.
@@ -80,16 +91,21 @@ def test_error_patterns_keep_the_fifteen_most_frequent():
     runs = []
     for sample in range(2):
         r = run("a", image=1, sample=sample, accuracy=0.0, exact=False)
-        r.diffs = [{"path": f"f{i:02d}", "expected": i, "actual": None, "reason": "missing"}
-                   for i in range(20) if sample == 0 or i < 5]
+        r.diffs = [
+            {"path": f"f{i:02d}", "expected": i, "actual": None, "reason": "missing"}
+            for i in range(20)
+            if sample == 0 or i < 5
+        ]
         runs.append(r)
     patterns = error_patterns(runs, expected)
     assert len(patterns) == 15
     assert [p.path for p in patterns[:5]] == ["f00", "f01", "f02", "f03", "f04"]  # wrong in both runs first
 
 
-@pytest.mark.parametrize("value, expected", [("=1+1", "'=1+1"), ("-3", "'-3"), ("@SUM(A1)", "'@SUM(A1)"),
-                                             ("plain", "plain"), (None, ""), (12, "12")])
+@pytest.mark.parametrize(
+    "value, expected",
+    [("=1+1", "'=1+1"), ("-3", "'-3"), ("@SUM(A1)", "'@SUM(A1)"), ("plain", "plain"), (None, ""), (12, "12")],
+)
 def test_csv_cells_that_start_a_formula_are_quoted(value, expected):
     assert safe_cell(value) == expected
 
@@ -97,7 +113,13 @@ def test_csv_cells_that_start_a_formula_are_quoted(value, expected):
 def test_smtp_url_settings_and_their_repr_has_no_password():
     s = parse_smtp_url("smtp://me%40x.com:p%40ss@mail.example.com:587?from=Bench <b@x.com>")
     assert (s.host, s.port, s.use_tls, s.username, s.password, s.sender) == (
-        "mail.example.com", 587, False, "me@x.com", "p@ss", "Bench <b@x.com>")
+        "mail.example.com",
+        587,
+        False,
+        "me@x.com",
+        "p@ss",
+        "Bench <b@x.com>",
+    )
     assert "p@ss" not in repr(s)
     assert parse_smtp_url("smtps://mail.example.com").port == 465
     with pytest.raises(ValueError, match="SMTP_URL must look like"):
@@ -109,8 +131,11 @@ def _benchmark(per_image: dict[str, list[float]], costs: dict[str, str]):
     from webapp.reports.confidence import bootstrap
     from webapp.reports.stats import summarize
 
-    runs = [run(m, image=i + 1, accuracy=acc, latency=1000, cost=costs[m])
-            for m, accuracies in per_image.items() for i, acc in enumerate(accuracies)]
+    runs = [
+        run(m, image=i + 1, accuracy=acc, latency=1000, cost=costs[m])
+        for m, accuracies in per_image.items()
+        for i, acc in enumerate(accuracies)
+    ]
     models = list(per_image)
     return summarize(runs, models), bootstrap(runs, models)
 
@@ -118,21 +143,24 @@ def _benchmark(per_image: dict[str, list[float]], costs: dict[str, str]):
 def test_a_lead_the_images_do_not_confirm_is_a_tie_and_cost_decides():
     # a leads by 4 points (beyond the 2-point margin), but the images trade places:
     # a - b = +0.3, -0.3, +0.4, -0.24 on the four images.
-    stats, confidence = _benchmark({"a": [1.0, 0.6, 1.0, 0.6], "b": [0.7, 0.9, 0.6, 0.84]},
-                                   {"a": "0.0100", "b": "0.0010"})
+    stats, confidence = _benchmark(
+        {"a": [1.0, 0.6, 1.0, 0.6], "b": [0.7, 0.9, 0.6, 0.84]}, {"a": "0.0100", "b": "0.0010"}
+    )
     rec = recommend(stats, ["accuracy", "cost", "speed"], confidence)
     assert rec.best.model.model_id == "b"
     assert rec.best.reasons[0].startswith(
         "a and b are tied within noise on accuracy (a 80.0%, b 76.0% on 4 images: the difference could be "
-        "chance); cost decides. About ")
+        "chance); cost decides. About "
+    )
     assert "more images would tell a and b apart, if the difference holds." in rec.best.reasons[0]
     assert rec.best.reasons[1] == "Of those 2, b is the cheapest: $0.001000 per document ($1.00 per 1,000)."
 
 
 def test_the_same_lead_on_every_image_wins():
     # The same 4-point lead, but on every image: the data tell them apart.
-    stats, confidence = _benchmark({"a": [0.9, 0.8, 0.7, 0.8], "b": [0.86, 0.76, 0.66, 0.76]},
-                                   {"a": "0.0100", "b": "0.0010"})
+    stats, confidence = _benchmark(
+        {"a": [0.9, 0.8, 0.7, 0.8], "b": [0.86, 0.76, 0.66, 0.76]}, {"a": "0.0100", "b": "0.0010"}
+    )
     rec = recommend(stats, ["accuracy", "cost", "speed"], confidence)
     assert rec.best.model.model_id == "a"
     assert rec.best.reasons[0].startswith("A is the most accurate: 80.0% of fields correct")  # a sentence

@@ -1,4 +1,5 @@
 """Report numbers against values worked out by hand, failed and skipped runs included."""
+
 from decimal import Decimal
 
 import pytest
@@ -71,8 +72,14 @@ def test_model_whose_runs_all_failed_scores_zero_and_has_no_cost():
 
 
 def test_pending_runs_are_counted_but_not_scored():
-    s = summarize_model("d", [run("d", sample=0, accuracy=1.0, exact=True, latency=10, cost="0.01"),
-                              run("d", sample=1, status="pending"), run("d", sample=2, status="running")])
+    s = summarize_model(
+        "d",
+        [
+            run("d", sample=0, accuracy=1.0, exact=True, latency=10, cost="0.01"),
+            run("d", sample=1, status="pending"),
+            run("d", sample=2, status="running"),
+        ],
+    )
     assert (s.runs, s.unfinished, s.scored, s.accuracy) == (3, 2, 1, 1.0)
     assert s.spread is None  # one scored sample per image: nothing to compare
 
@@ -102,8 +109,13 @@ def test_sorting_puts_missing_values_last_and_best_values_ignore_ties():
 
 
 def test_a_complete_run_with_no_field_right_scores_zero():
-    s = summarize_model("e", [run("e", sample=0, accuracy=0.0, exact=False, latency=10, cost="0.01"),
-                              run("e", sample=1, accuracy=1.0, exact=True, latency=30, cost="0.01")])
+    s = summarize_model(
+        "e",
+        [
+            run("e", sample=0, accuracy=0.0, exact=False, latency=10, cost="0.01"),
+            run("e", sample=1, accuracy=1.0, exact=True, latency=30, cost="0.01"),
+        ],
+    )
     # (0 + 1) / 2; exact in 1 of 2; the two samples of image 1 differ by 1: sd 0.5
     assert (s.accuracy, s.exact_rate, s.spread) == (0.5, 0.5, 0.5)
 
@@ -111,22 +123,58 @@ def test_a_complete_run_with_no_field_right_scores_zero():
 def test_every_column_sorts_best_first_by_default():
     # Bigger is better only for accuracy and exact matches; names sort A to Z, the rest lowest first.
     assert {key: higher for key, (_, higher) in SORT_KEYS.items()} == {
-        "model": False, "accuracy": True, "exact": True, "cost": False, "cost1000": False, "median": False,
-        "p95": False, "spread": False, "failures": False}
+        "model": False,
+        "accuracy": True,
+        "exact": True,
+        "cost": False,
+        "cost1000": False,
+        "median": False,
+        "p95": False,
+        "spread": False,
+        "failures": False,
+    }
 
 
 def test_best_values_of_every_column():
-    x = summarize_model("x", [run("x", sample=0, accuracy=1.0, exact=True, latency=100, cost="0.003"),
-                              run("x", sample=1, accuracy=1.0, exact=True, latency=300, cost="0.003")])
-    y = summarize_model("y", [run("y", sample=0, accuracy=0.5, exact=False, latency=150, cost="0.001"),
-                              run("y", sample=1, accuracy=0.7, exact=False, latency=250, cost="0.001")])
+    x = summarize_model(
+        "x",
+        [
+            run("x", sample=0, accuracy=1.0, exact=True, latency=100, cost="0.003"),
+            run("x", sample=1, accuracy=1.0, exact=True, latency=300, cost="0.003"),
+        ],
+    )
+    y = summarize_model(
+        "y",
+        [
+            run("y", sample=0, accuracy=0.5, exact=False, latency=150, cost="0.001"),
+            run("y", sample=1, accuracy=0.7, exact=False, latency=250, cost="0.001"),
+        ],
+    )
     # x: accuracy 1.0, exact 1.0, $0.003 ($3 per 1,000), median 200, p95 100 + 0.95 x 200 = 290, spread 0
     # y: accuracy 0.6, exact 0.0, $0.001 ($1 per 1,000), median 200, p95 150 + 0.95 x 100 = 245,
     #    spread sd(0.5, 0.7) = 0.1
     assert (x.accuracy, x.exact_rate, x.cost_per_1000, x.median_latency_ms, x.p95_latency_ms, x.spread) == (
-        1.0, 1.0, Decimal("3.000"), 200, pytest.approx(290), 0.0)
+        1.0,
+        1.0,
+        Decimal("3.000"),
+        200,
+        pytest.approx(290),
+        0.0,
+    )
     assert (y.accuracy, y.exact_rate, y.cost_per_1000, y.median_latency_ms, y.p95_latency_ms, y.spread) == (
-        pytest.approx(0.6), 0.0, Decimal("1.000"), 200, pytest.approx(245), pytest.approx(0.1))
+        pytest.approx(0.6),
+        0.0,
+        Decimal("1.000"),
+        200,
+        pytest.approx(245),
+        pytest.approx(0.1),
+    )
     # The median is a tie (200 and 200): nothing to highlight there.
-    assert best_values([x, y]) == {"accuracy": {"x"}, "exact": {"x"}, "cost": {"y"}, "cost1000": {"y"},
-                                   "p95": {"y"}, "spread": {"x"}}
+    assert best_values([x, y]) == {
+        "accuracy": {"x"},
+        "exact": {"x"},
+        "cost": {"y"},
+        "cost1000": {"y"},
+        "p95": {"y"},
+        "spread": {"x"},
+    }

@@ -1,4 +1,5 @@
 """The sample receipts show every character of the JSON they expect: a model can read them."""
+
 import json
 
 from PIL import Image, ImageDraw, ImageFont

@@ -15,6 +15,7 @@ def paths(result: Comparison) -> list[str]:
 
 # --- numbers -------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("mode", MODES)
 def test_numbers_compare_by_value(mode):
     result = compare({"total": 8.0}, {"total": 8}, mode)
@@ -34,17 +35,36 @@ def test_strict_numeric_string_differs_from_number():
     assert result.diffs == [FieldDiff("n", 1, "1", "different type")]
 
 
-@pytest.mark.parametrize("text, number", [("1", 1), ("8.00", 8), (" 8.00 ", 8.0), ("0.1", 0.1),
-                                          ("-3", -3), ("1e3", 1000), (".5", 0.5),
-                                          ("12345678901234567890", 12345678901234567890)])
+@pytest.mark.parametrize(
+    "text, number",
+    [
+        ("1", 1),
+        ("8.00", 8),
+        (" 8.00 ", 8.0),
+        ("0.1", 0.1),
+        ("-3", -3),
+        ("1e3", 1000),
+        (".5", 0.5),
+        ("12345678901234567890", 12345678901234567890),
+    ],
+)
 def test_relaxed_numeric_string_equals_number(text, number):
     assert compare({"n": number}, {"n": text}, "relaxed").exact
     assert compare({"n": text}, {"n": number}, "relaxed").exact
 
 
-@pytest.mark.parametrize("text, number", [("8.01", 8), ("nan", float("nan")), ("inf", float("inf")),
-                                          ("1_000", 1000), ("1,234.50", 1234.5), ("", 0),
-                                          ("12345678901234567891", 12345678901234567890)])
+@pytest.mark.parametrize(
+    "text, number",
+    [
+        ("8.01", 8),
+        ("nan", float("nan")),
+        ("inf", float("inf")),
+        ("1_000", 1000),
+        ("1,234.50", 1234.5),
+        ("", 0),
+        ("12345678901234567891", 12345678901234567890),
+    ],
+)
 def test_relaxed_non_matching_or_non_numeric_strings_differ(text, number):
     assert not compare({"n": number}, {"n": text}, "relaxed").exact
 
@@ -54,6 +74,7 @@ def test_relaxed_numeric_strings_are_still_compared_as_strings():
 
 
 # --- null versus missing -------------------------------------------------------------
+
 
 def test_strict_null_differs_from_missing_key():
     result = compare({"a": 1, "b": None}, {"a": 1}, "strict")
@@ -86,6 +107,7 @@ def test_null_differs_from_a_value(mode):
 
 # --- strings -------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("mode", MODES)
 def test_strings_are_trimmed(mode):
     assert compare({"name": "Acme"}, {"name": "  Acme\n"}, mode).exact
@@ -106,6 +128,7 @@ def test_case_matters(mode):
 
 
 # --- structure -----------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("mode", MODES)
 def test_key_order_is_ignored(mode):
@@ -146,18 +169,23 @@ def test_nested_empty_containers_are_leaves():
     assert flatten({"a": {}, "b": [], "c": {"d": []}}) == {"a": {}, "b": [], "c.d": []}
     assert compare({"a": {}, "b": []}, {"a": {}, "b": []}, "strict").exact
     result = compare({"a": {}, "b": []}, {"a": [], "b": ["x"]}, "strict")
-    assert result.diffs == [FieldDiff("a", {}, [], "different type"),
-                            FieldDiff("b", [], None, "missing"),
-                            FieldDiff("b[0]", None, "x", "unexpected")]
+    assert result.diffs == [
+        FieldDiff("a", {}, [], "different type"),
+        FieldDiff("b", [], None, "missing"),
+        FieldDiff("b[0]", None, "x", "unexpected"),
+    ]
 
 
 def test_object_replaced_by_scalar():
     result = compare({"address": {"city": "Paris"}}, {"address": "Paris"}, "strict")
-    assert result.diffs == [FieldDiff("address.city", "Paris", None, "missing"),
-                            FieldDiff("address", None, "Paris", "unexpected")]
+    assert result.diffs == [
+        FieldDiff("address.city", "Paris", None, "missing"),
+        FieldDiff("address", None, "Paris", "unexpected"),
+    ]
 
 
 # --- paths ---------------------------------------------------------------------------
+
 
 def test_paths_use_dots_and_indexes():
     value = {"address": {"city": "Paris"}, "items": [{"price": 3}, {"price": 4, "sku": "x"}]}
@@ -172,8 +200,7 @@ def test_diff_paths_for_nested_fields():
 
 def test_odd_keys_are_quoted():
     value = {"odd key": 1, "a": {"b.c": 2, "x-y": {"z": 3}, "": 4, "0": 5, "é": 6, 'q"': 7}}
-    assert list(flatten(value)) == ['["odd key"]', 'a["b.c"]', 'a["x-y"].z', 'a[""]', 'a["0"]',
-                                    'a["é"]', 'a["q\\""]']
+    assert list(flatten(value)) == ['["odd key"]', 'a["b.c"]', 'a["x-y"].z', 'a[""]', 'a["0"]', 'a["é"]', 'a["q\\""]']
 
 
 def test_dotted_key_does_not_collide_with_nesting():
@@ -196,6 +223,7 @@ def test_flatten_deep_object_does_not_recurse():
 
 # --- unusable output -----------------------------------------------------------------
 
+
 @pytest.mark.parametrize("actual", ["not json {", None, INVALID])
 def test_invalid_json(actual):
     result = compare({"a": 1, "b": {"c": 2}}, actual, "strict")
@@ -208,8 +236,9 @@ def test_invalid_json_keeps_raw_text():
     assert compare({"a": 1}, "oops", "strict").diffs[0].actual == "oops"
 
 
-@pytest.mark.parametrize("actual, name", [([1, 2], "list"), ("[1, 2]", "list"), ("5", "int"),
-                                          ('"x"', "str"), (3.5, "float")])
+@pytest.mark.parametrize(
+    "actual, name", [([1, 2], "list"), ("[1, 2]", "list"), ("5", "int"), ('"x"', "str"), (3.5, "float")]
+)
 def test_non_object_actual(actual, name):
     result = compare({"a": 1}, actual, "relaxed")
     assert not result.exact and result.field_accuracy == 0.0 and result.total_fields == 1
@@ -247,12 +276,12 @@ def test_results_are_frozen():
 
 # --- properties ----------------------------------------------------------------------
 
-json_scalars = (st.none() | st.booleans() | st.integers()
-                | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=10))
+json_scalars = (
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=10)
+)
 json_values = st.recursive(
     json_scalars,
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=6), children,
-                                                                      max_size=4),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=6), children, max_size=4),
     max_leaves=20,
 )
 json_objects = st.dictionaries(st.text(max_size=6), json_values, max_size=5)
@@ -269,8 +298,7 @@ def test_any_object_equals_itself(value, mode):
 
 @settings(max_examples=300)
 # Strings are left out of `actual`: compare() would parse them as raw model output.
-@given(json_objects, json_objects | json_values.filter(lambda v: not isinstance(v, str)),
-       st.sampled_from(MODES))
+@given(json_objects, json_objects | json_values.filter(lambda v: not isinstance(v, str)), st.sampled_from(MODES))
 def test_scores_are_consistent_for_any_pair(expected, actual, mode):
     result = compare(expected, actual, mode)
     assert 0.0 <= result.field_accuracy <= 1.0
@@ -293,6 +321,7 @@ def test_flatten_paths_are_unique_and_leaves_counted(value):
 
 
 # --- values a wrong comparison would get wrong ---------------------------------------
+
 
 @pytest.mark.parametrize("mode", MODES)
 def test_true_differs_from_false(mode):

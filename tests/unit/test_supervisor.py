@@ -1,4 +1,5 @@
 """serve's supervisor with real child processes and a clock the test moves."""
+
 import subprocess
 import sys
 import time
@@ -21,6 +22,7 @@ def python(code: str):
     def start(child=None):
         process = subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.PIPE)
         return echo_stderr(child, process) if child else process
+
     return start
 
 
@@ -103,6 +105,7 @@ def test_a_child_that_cannot_even_be_spawned_counts_as_a_start_up_failure():
 
     def refuse():
         raise StartFailed("FATAL:  pre-existing shared memory block is still in use")
+
     child = Child("embedded PostgreSQL", refuse)
     sup = Supervisor([child], clock=clock)
     with pytest.raises(GaveUp, match=r"(?s)embedded PostgreSQL failed to start 5 times.*shared memory block"):
@@ -112,7 +115,8 @@ def test_a_child_that_cannot_even_be_spawned_counts_as_a_start_up_failure():
             sup.tick()
 
 
-@pytest.mark.parametrize("code, text", [(0, "exit status 0"), (3, "exit status 3"), (-9, "killed by SIGKILL"),
-                                        (-15, "killed by SIGTERM")])
+@pytest.mark.parametrize(
+    "code, text", [(0, "exit status 0"), (3, "exit status 3"), (-9, "killed by SIGKILL"), (-15, "killed by SIGTERM")]
+)
 def test_exit_statuses_are_said_in_words(code, text):
     assert describe_exit(code) == text

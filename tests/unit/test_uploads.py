@@ -13,11 +13,14 @@ def test_accepts_jpeg_png_webp_by_content(fmt, mime):
     assert (checked.mime, checked.width, checked.height) == (mime, 30, 20)
 
 
-@pytest.mark.parametrize("data,message", [
-    (b"", "is empty"),
-    (b"this is not an image at all", "not an image we can read"),
-    (b"%PDF-1.4 fake", "not an image we can read"),
-])
+@pytest.mark.parametrize(
+    "data,message",
+    [
+        (b"", "is empty"),
+        (b"this is not an image at all", "not an image we can read"),
+        (b"%PDF-1.4 fake", "not an image we can read"),
+    ],
+)
 def test_refuses_non_images_whatever_their_name(data, message):
     with pytest.raises(ImageRejected, match=message):
         check_image("receipt.png", data)
@@ -41,7 +44,9 @@ def test_refuses_decompression_bomb():
 def test_refuses_files_over_10_mb():
     data = png() + b"\0" * (MAX_IMAGE_BYTES + 1 - len(png()))
     assert len(data) == MAX_IMAGE_BYTES + 1
-    with pytest.raises(ImageRejected, match=r"big\.png is 10,485,761 bytes; images may be at most 10 MB \(10,485,760 bytes\)"):
+    with pytest.raises(
+        ImageRejected, match=r"big\.png is 10,485,761 bytes; images may be at most 10 MB \(10,485,760 bytes\)"
+    ):
         check_image("big.png", data)
 
 
@@ -66,10 +71,17 @@ def _exif_with_end_marker() -> bytes:
     return exif.tobytes()
 
 
-@pytest.mark.parametrize("fmt, options", [
-    ("PNG", {}), ("JPEG", {"quality": 90}), ("JPEG", {"progressive": True, "quality": 80}),
-    ("JPEG", {"exif": _exif_with_end_marker()}), ("WEBP", {"quality": 80}), ("WEBP", {"lossless": True}),
-])
+@pytest.mark.parametrize(
+    "fmt, options",
+    [
+        ("PNG", {}),
+        ("JPEG", {"quality": 90}),
+        ("JPEG", {"progressive": True, "quality": 80}),
+        ("JPEG", {"exif": _exif_with_end_marker()}),
+        ("WEBP", {"quality": 80}),
+        ("WEBP", {"lossless": True}),
+    ],
+)
 def test_bytes_after_the_image_are_dropped_and_the_image_kept_byte_for_byte(fmt, options):
     original = _photo(fmt, **options)
     appended = b"<script>alert(1)</script>" + bytes(range(256)) * 1000
@@ -114,8 +126,14 @@ def test_any_bytes_are_accepted_or_refused_cleanly(data):
 
 def test_expected_json_must_be_an_object():
     assert parse_expected('{"total": 8}') == {"total": 8}
-    for text, message in [("", "Enter the JSON"), ("{", "not valid JSON"), ("[1, 2]", "not an array"),
-                          ('"x"', "not a string"), ("12", "not a number"), ("null", "not null")]:
+    for text, message in [
+        ("", "Enter the JSON"),
+        ("{", "not valid JSON"),
+        ("[1, 2]", "not an array"),
+        ('"x"', "not a string"),
+        ("12", "not a number"),
+        ("null", "not null"),
+    ]:
         with pytest.raises(ExpectedJSONError, match=message):
             parse_expected(text)
 

@@ -1,4 +1,5 @@
 """Accounts: sign-up, login and logout with Flask-Login, sessions recorded server-side."""
+
 from __future__ import annotations
 
 import hashlib

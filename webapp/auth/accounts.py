@@ -1,5 +1,6 @@
 """Signing up and logging in, start to end, so that the views only render: the throttle, the
 password check (never holding a database connection meanwhile), the rehash, the session."""
+
 from __future__ import annotations
 
 import datetime as dt

@@ -8,22 +8,31 @@ EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 
 
 class SignupForm(FlaskForm):
-    email = EmailField("Email", validators=[
-        StorableText(254),
-        InputRequired("Enter your email address."),
-        Length(max=254, message="That email address is too long."),
-        Regexp(EMAIL_PATTERN, message="Enter an email address like name@example.com."),
-    ])
-    password = PasswordField("Password", validators=[
-        StorableText(200),
-        InputRequired("Choose a password."),
-        Length(min=10, max=200, message="Use between 10 and 200 characters."),
-    ])
-    confirm = PasswordField("Repeat password", validators=[
-        StorableText(200),
-        InputRequired("Repeat your password."),
-        EqualTo("password", message="The two passwords do not match."),
-    ])
+    email = EmailField(
+        "Email",
+        validators=[
+            StorableText(254),
+            InputRequired("Enter your email address."),
+            Length(max=254, message="That email address is too long."),
+            Regexp(EMAIL_PATTERN, message="Enter an email address like name@example.com."),
+        ],
+    )
+    password = PasswordField(
+        "Password",
+        validators=[
+            StorableText(200),
+            InputRequired("Choose a password."),
+            Length(min=10, max=200, message="Use between 10 and 200 characters."),
+        ],
+    )
+    confirm = PasswordField(
+        "Repeat password",
+        validators=[
+            StorableText(200),
+            InputRequired("Repeat your password."),
+            EqualTo("password", message="The two passwords do not match."),
+        ],
+    )
 
 
 class LoginForm(FlaskForm):

@@ -5,6 +5,7 @@ argon2 costs tens of milliseconds of CPU by design. Under gevent every greenlet 
 pool of real threads (argon2 releases the GIL), sized to the cores. Without gevent they run
 inline.
 """
+
 from __future__ import annotations
 
 import os

@@ -6,6 +6,7 @@ A login attempt is recorded as a failure before its password is checked, under a
 client address held for one short transaction: concurrent attempts cannot all slip under the
 limit. A correct password takes its attempt back.
 """
+
 from __future__ import annotations
 
 import datetime as dt

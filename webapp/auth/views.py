@@ -31,8 +31,9 @@ def signup():
         else:
             flash("Welcome! Your account is ready.", "success")
             return redirect(_next_url())
-    return render_template("auth/signup.html", form=form, next=request.args.get("next", "")), \
-        max(status, 400 if form.errors else 200)
+    return render_template("auth/signup.html", form=form, next=request.args.get("next", "")), max(
+        status, 400 if form.errors else 200
+    )
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -48,8 +49,9 @@ def login():
             status = e.status
         else:
             return redirect(_next_url())
-    return render_template("auth/login.html", form=form, next=request.args.get("next", "")), \
-        max(status, 400 if form.errors else 200)
+    return render_template("auth/login.html", form=form, next=request.args.get("next", "")), max(
+        status, 400 if form.errors else 200
+    )
 
 
 @bp.post("/logout")

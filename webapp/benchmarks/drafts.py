@@ -1,4 +1,5 @@
 """Applying a POST of the new-benchmark form to the owner's draft: fields, expected JSON, uploads."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

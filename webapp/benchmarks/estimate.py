@@ -1,4 +1,5 @@
 """Cost estimate shown while picking models, at the domain's estimated tokens per run."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ def estimate(catalog: Catalog, model_ids: list[str], images: int, samples: int) 
     for model_id in dict.fromkeys(model_ids):
         model = catalog.get(model_id)
         if model is not None:
-            rows.append(ModelEstimate(model.id, model.name, runs_per_model,
-                                      model.estimated_cost_per_run() * runs_per_model))
+            rows.append(
+                ModelEstimate(model.id, model.name, runs_per_model, model.estimated_cost_per_run() * runs_per_model)
+            )
     return Estimate(rows, runs_per_model * len(rows), sum((r.cost for r in rows), Decimal(0)), images, samples)

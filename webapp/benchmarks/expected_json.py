@@ -1,6 +1,7 @@
 """The expected JSON a user types for each image: must parse, be an object, stay small, and be
 storable by PostgreSQL's json types (which, unlike Python's parser, refuse NaN, Infinity,
 numbers beyond a double's range, NUL characters and unpaired surrogates)."""
+
 from __future__ import annotations
 
 import json
@@ -66,8 +67,9 @@ def parse_expected(text: str | None) -> dict:
     if not text:
         raise ExpectedJSONError("Enter the JSON you expect for this image.")
     if len(text) > MAX_EXPECTED_CHARS:
-        raise ExpectedJSONError(f"The expected JSON is {len(text):,} characters; at most "
-                                f"{MAX_EXPECTED_CHARS:,} are allowed.")
+        raise ExpectedJSONError(
+            f"The expected JSON is {len(text):,} characters; at most {MAX_EXPECTED_CHARS:,} are allowed."
+        )
     # Checked before parsing: json.loads recurses and would fail on very deep input.
     if _bracket_depth(text) > MAX_DEPTH:
         raise ExpectedJSONError(f"The expected JSON is nested more than {MAX_DEPTH} levels deep.")
@@ -76,8 +78,11 @@ def parse_expected(text: str | None) -> dict:
     except json.JSONDecodeError as e:
         raise ExpectedJSONError(f"This is not valid JSON: {e.msg} (line {e.lineno}, column {e.colno}).") from None
     except ValueError as e:  # from the hooks below, or an integer past Python's digit limit
-        message = str(e) if isinstance(e, ExpectedJSONError) else (
-            "The expected JSON has an integer with too many digits to store; use fewer than 4,300.")
+        message = (
+            str(e)
+            if isinstance(e, ExpectedJSONError)
+            else ("The expected JSON has an integer with too many digits to store; use fewer than 4,300.")
+        )
         raise ExpectedJSONError(message) from None
     found = problem_in_json(value)
     if found:

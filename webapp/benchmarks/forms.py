@@ -6,6 +6,7 @@ needs the catalog, the images and the budget): `attach_errors` puts its messages
 they concern. One expected-JSON field per draft image is added per request, WTForms' way of
 composing a form whose fields depend on data.
 """
+
 from __future__ import annotations
 
 from dataclasses import asdict
@@ -33,27 +34,46 @@ class NewBenchmarkForm(FlaskForm):
     # Only the text rule is checked on every post: the draft keeps anything storable as typed.
     title = StringField("Name", validators=[StorableText(TITLE_MAX * 2)])
     prompt = TextAreaField("Extraction prompt", validators=[StorableText(PROMPT_MAX * 2)])
-    compare_mode = RadioField("Comparison", choices=[SelectChoice(k, v) for k, v in COMPARE_MODES.items()],
-                              default=STRICT, validate_choice=False, validators=[StorableText(20)])
+    compare_mode = RadioField(
+        "Comparison",
+        choices=[SelectChoice(k, v) for k, v in COMPARE_MODES.items()],
+        default=STRICT,
+        validate_choice=False,
+        validators=[StorableText(20)],
+    )
     samples = StringField("Samples per image", validators=[StorableText(20)])
-    priorities = SelectField("What matters most", choices=[SelectChoice(k, v) for k, v in PRIORITY_ORDERS.items()],
-                             default=DEFAULT_PRIORITY_ORDER, validate_choice=False, validators=[StorableText(40)])
+    priorities = SelectField(
+        "What matters most",
+        choices=[SelectChoice(k, v) for k, v in PRIORITY_ORDERS.items()],
+        default=DEFAULT_PRIORITY_ORDER,
+        validate_choice=False,
+        validators=[StorableText(40)],
+    )
     budget = StringField("Budget ceiling (USD)", validators=[StorableText(20)])
-    models = SelectMultipleField("Models", choices=[], validate_choice=False,  # drawn by tier in the page
-                                 validators=[StorableText(200, max_items=100)])
+    models = SelectMultipleField(
+        "Models",
+        choices=[],
+        validate_choice=False,  # drawn by tier in the page
+        validators=[StorableText(200, max_items=100)],
+    )
     images = MultipleFileField("Images")
 
     def draft(self) -> DraftForm:
         """What was entered, as the draft keeps it: strings as typed (validated: storable, and
         within the text rule's limits)."""
         return DraftForm(
-            title=self.title.data or "", prompt=self.prompt.data or "", compare_mode=self.compare_mode.data or STRICT,
-            samples=self.samples.data or "", priorities=self.priorities.data or "", budget=self.budget.data or "",
-            models=list(self.models.data or []))
+            title=self.title.data or "",
+            prompt=self.prompt.data or "",
+            compare_mode=self.compare_mode.data or STRICT,
+            samples=self.samples.data or "",
+            priorities=self.priorities.data or "",
+            budget=self.budget.data or "",
+            models=list(self.models.data or []),
+        )
 
     def expected_texts(self) -> dict[int, str]:
         """Draft image id -> the expected JSON typed for it."""
-        return {int(f.name[len(EXPECTED_PREFIX):]): f.data or "" for f in self if f.name.startswith(EXPECTED_PREFIX)}
+        return {int(f.name[len(EXPECTED_PREFIX) :]): f.data or "" for f in self if f.name.startswith(EXPECTED_PREFIX)}
 
     def expected_field(self, image_id: int):
         return self[f"{EXPECTED_PREFIX}{image_id}"]
@@ -71,8 +91,11 @@ def new_benchmark_form(images, draft: DraftForm | None = None) -> NewBenchmarkFo
         pass
 
     for image in images:
-        setattr(Form, f"{EXPECTED_PREFIX}{image.id}",
-                TextAreaField(f"Expected JSON for {image.filename}", validators=[StorableText(EXPECTED_MAX)]))
+        setattr(
+            Form,
+            f"{EXPECTED_PREFIX}{image.id}",
+            TextAreaField(f"Expected JSON for {image.filename}", validators=[StorableText(EXPECTED_MAX)]),
+        )
     data = None
     if draft is not None:
         data = {**asdict(draft), **{f"{EXPECTED_PREFIX}{i.id}": i.expected_text for i in images}}

@@ -7,6 +7,7 @@ loss of quality). Each function returns the length of the image, or None when th
 not follow its container closely enough to tell; such a file is stored as the decoder saw
 it, re-encoded (see uploads.py).
 """
+
 from __future__ import annotations
 
 import struct
@@ -18,9 +19,9 @@ def png_end(data: bytes) -> int | None:
     """After the IEND chunk: signature, then chunks of length, type, data and CRC."""
     at = len(PNG_SIGNATURE)
     while at + 8 <= len(data):
-        (length,) = struct.unpack(">I", data[at:at + 4])
+        (length,) = struct.unpack(">I", data[at : at + 4])
         end = at + 12 + length
-        if data[at + 4:at + 8] == b"IEND":
+        if data[at + 4 : at + 8] == b"IEND":
             return end if end <= len(data) else None
         at = end
     return None
@@ -56,7 +57,7 @@ def jpeg_end(data: bytes) -> int | None:
             continue
         if at + 4 > n:
             return None
-        (length,) = struct.unpack(">H", data[at + 2:at + 4])
+        (length,) = struct.unpack(">H", data[at + 2 : at + 4])
         at += 2 + length
         if marker == 0xDA:  # start of scan: skip its entropy-coded data
             found = _next_marker(data, at)

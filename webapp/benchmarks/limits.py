@@ -2,6 +2,7 @@
 started per hour, and bytes of stored images (settings MAX_RUNNING_BENCHMARKS,
 MAX_BENCHMARKS_PER_HOUR, MAX_IMAGE_MB_PER_USER). Each check runs under a lock per user, so
 requests sent at once cannot all slip under a limit. Messages say which limit and what to do."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -22,13 +23,17 @@ def may_start(conn, owner_id: int) -> str | None:
     queries.lock_owner(conn, owner_id, "start")
     usage = queries.owner_usage(conn, owner_id)
     if usage.running >= config["MAX_RUNNING_BENCHMARKS"]:
-        return (f"You have {usage.running} benchmarks running, the most at once on this installation. "
-                "Wait for one to finish, or cancel one, then start this one.")
+        return (
+            f"You have {usage.running} benchmarks running, the most at once on this installation. "
+            "Wait for one to finish, or cancel one, then start this one."
+        )
     if usage.started_last_hour >= config["MAX_BENCHMARKS_PER_HOUR"] and usage.oldest_start_last_hour:
         free_at = usage.oldest_start_last_hour + dt.timedelta(hours=1)
         minutes = max(1, -(-int((free_at - dt.datetime.now(dt.UTC)).total_seconds()) // 60))
-        return (f"You started {usage.started_last_hour} benchmarks in the last hour, the most allowed. "
-                f"Your draft is saved: start it in {minutes} minute{'s' if minutes != 1 else ''}.")
+        return (
+            f"You started {usage.started_last_hour} benchmarks in the last hour, the most allowed. "
+            f"Your draft is saved: start it in {minutes} minute{'s' if minutes != 1 else ''}."
+        )
     return None
 
 
@@ -40,6 +45,8 @@ def may_store(conn, owner_id: int, filename: str, size: int) -> str | None:
         return f"{filename} was not added: a benchmark takes at most {MAX_IMAGES} images."
     used = queries.owner_usage(conn, owner_id).image_bytes
     if used + size > allowed:
-        return (f"{filename} was not added: your images take {_mb(used)} of the {_mb(allowed)} you may store. "
-                "Delete benchmarks you no longer need from the dashboard to make room.")
+        return (
+            f"{filename} was not added: your images take {_mb(used)} of the {_mb(allowed)} you may store. "
+            "Delete benchmarks you no longer need from the dashboard to make room."
+        )
     return None

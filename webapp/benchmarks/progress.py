@@ -1,5 +1,6 @@
 """The progress of a report: one aggregate query, used by the processing page, its fragment
 route and the websocket push alike, so they can never disagree."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -41,6 +42,7 @@ class ModelProgress:
 @dataclass
 class Progress(queries.OwnedReport):
     """The report as its owner sees it, and where each of its models stands."""
+
     samples_per_image: int
     image_count: int
     models: list[ModelProgress]
@@ -106,14 +108,34 @@ def _to_progress(row: queries.ProgressRow, catalog: Catalog) -> Progress:
     for model_id in row.model_ids:  # in the order the user chose
         s = stats.get(model_id, {})
         entry = catalog.get(model_id)
-        models.append(ModelProgress(
-            model_id=model_id, name=entry.name if entry else model_id,
-            total=s.get("total", 0), started=s.get("started", 0), done=s.get("done", 0),
-            complete=s.get("complete", 0), failed=s.get("failed", 0), skipped=s.get("skipped", 0),
-            accuracy=s.get("accuracy"), median_latency_ms=s.get("median_latency_ms"),
-            last_error=s.get("last_error")))
-    return Progress(id=row.id, owner_id=row.owner_id, title=row.title, status=ReportStatus(row.status),
-                    share_token=row.share_token, failure_reason=row.failure_reason,
-                    is_simulated=row.is_simulated, samples_per_image=row.samples_per_image,
-                    image_count=row.image_count, models=models, created_at=row.created_at,
-                    started_at=row.started_at, finished_at=row.finished_at, now=row.now)
+        models.append(
+            ModelProgress(
+                model_id=model_id,
+                name=entry.name if entry else model_id,
+                total=s.get("total", 0),
+                started=s.get("started", 0),
+                done=s.get("done", 0),
+                complete=s.get("complete", 0),
+                failed=s.get("failed", 0),
+                skipped=s.get("skipped", 0),
+                accuracy=s.get("accuracy"),
+                median_latency_ms=s.get("median_latency_ms"),
+                last_error=s.get("last_error"),
+            )
+        )
+    return Progress(
+        id=row.id,
+        owner_id=row.owner_id,
+        title=row.title,
+        status=ReportStatus(row.status),
+        share_token=row.share_token,
+        failure_reason=row.failure_reason,
+        is_simulated=row.is_simulated,
+        samples_per_image=row.samples_per_image,
+        image_count=row.image_count,
+        models=models,
+        created_at=row.created_at,
+        started_at=row.started_at,
+        finished_at=row.finished_at,
+        now=row.now,
+    )

@@ -1,5 +1,6 @@
 """SQL for drafts of the new-benchmark form, starting a benchmark, its live progress, and the
 owner's actions."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -47,45 +48,65 @@ class OwnedReport:
 
 
 def load_draft(conn, owner_id: int) -> tuple[DraftForm, list[DraftImage]]:
-    row = conn.execute("SELECT form FROM benchmark_drafts WHERE owner_id = %(owner)s",
-                       {"owner": owner_id}).fetchone()
+    row = conn.execute("SELECT form FROM benchmark_drafts WHERE owner_id = %(owner)s", {"owner": owner_id}).fetchone()
     return (DraftForm.from_json(row[0]) if row else DraftForm()), draft_images(conn, owner_id)
 
 
 def draft_images(conn, owner_id: int) -> list[DraftImage]:
-    return fetch_all(conn, DraftImage, """
+    return fetch_all(
+        conn,
+        DraftImage,
+        """
         SELECT id, filename, mime, width, height, expected_text FROM draft_images
-        WHERE owner_id = %(owner)s ORDER BY id""", {"owner": owner_id})
+        WHERE owner_id = %(owner)s ORDER BY id""",
+        {"owner": owner_id},
+    )
 
 
 def save_draft_form(conn, owner_id: int, form: DraftForm) -> None:
-    conn.execute("""
+    conn.execute(
+        """
         INSERT INTO benchmark_drafts (owner_id, form) VALUES (%(owner)s, %(form)s)
         ON CONFLICT (owner_id) DO UPDATE SET form = EXCLUDED.form, updated_at = now()""",
-                 {"owner": owner_id, "form": Jsonb(form.__dict__)})
+        {"owner": owner_id, "form": Jsonb(form.__dict__)},
+    )
 
 
 def save_expected_texts(conn, owner_id: int, texts: dict[int, str]) -> None:
     for image_id, text in texts.items():
-        conn.execute("""UPDATE draft_images SET expected_text = %(text)s
+        conn.execute(
+            """UPDATE draft_images SET expected_text = %(text)s
                         WHERE id = %(id)s AND owner_id = %(owner)s""",
-                     {"text": text, "id": image_id, "owner": owner_id})
+            {"text": text, "id": image_id, "owner": owner_id},
+        )
 
 
 def add_draft_image(conn, owner_id: int, image, expected_text: str = "") -> None:
-    conn.execute("""
+    conn.execute(
+        """
         INSERT INTO benchmark_drafts (owner_id) VALUES (%(owner)s) ON CONFLICT (owner_id) DO NOTHING""",
-                 {"owner": owner_id})
-    conn.execute("""
+        {"owner": owner_id},
+    )
+    conn.execute(
+        """
         INSERT INTO draft_images (owner_id, filename, mime, width, height, data, expected_text)
         VALUES (%(owner)s, %(filename)s, %(mime)s, %(width)s, %(height)s, %(data)s, %(expected)s)""",
-                 {"owner": owner_id, "filename": image.filename, "mime": image.mime, "width": image.width,
-                  "height": image.height, "data": image.data, "expected": expected_text})
+        {
+            "owner": owner_id,
+            "filename": image.filename,
+            "mime": image.mime,
+            "width": image.width,
+            "height": image.height,
+            "data": image.data,
+            "expected": expected_text,
+        },
+    )
 
 
 def remove_draft_image(conn, owner_id: int, image_id: int) -> None:
-    conn.execute("DELETE FROM draft_images WHERE id = %(id)s AND owner_id = %(owner)s",
-                 {"id": image_id, "owner": owner_id})
+    conn.execute(
+        "DELETE FROM draft_images WHERE id = %(id)s AND owner_id = %(owner)s", {"id": image_id, "owner": owner_id}
+    )
 
 
 def clear_draft(conn, owner_id: int) -> None:
@@ -93,48 +114,75 @@ def clear_draft(conn, owner_id: int) -> None:
 
 
 def draft_image_data(conn, owner_id: int, image_id: int) -> ImageData | None:
-    return fetch_one(conn, ImageData, """
+    return fetch_one(
+        conn,
+        ImageData,
+        """
         SELECT mime, data FROM draft_images WHERE id = %(id)s AND owner_id = %(owner)s""",
-                     {"id": image_id, "owner": owner_id})
+        {"id": image_id, "owner": owner_id},
+    )
 
 
 def report_image_data(conn, report_id: int, image_id: int) -> ImageData | None:
-    return fetch_one(conn, ImageData, """
+    return fetch_one(
+        conn,
+        ImageData,
+        """
         SELECT mime, data FROM report_images WHERE id = %(id)s AND report_id = %(report)s""",
-                     {"id": image_id, "report": report_id})
+        {"id": image_id, "report": report_id},
+    )
 
 
 def create_report(conn, owner_id: int, spec: Spec, provider: str, is_simulated: bool) -> int:
     """The report, its images and ALL its runs (pending), and its job: one transaction."""
     title = spec.title or f"Benchmark of {len(spec.model_ids)} model{'s' if len(spec.model_ids) != 1 else ''}"
-    report_id = conn.execute("""
+    report_id = conn.execute(
+        """
         INSERT INTO reports (owner_id, title, prompt, compare_mode, samples_per_image, priorities,
                              model_ids, budget_usd, provider, is_simulated, share_token)
         VALUES (%(owner)s, %(title)s, %(prompt)s, %(mode)s, %(samples)s, %(priorities)s,
                 %(models)s, %(budget)s, %(provider)s, %(simulated)s, %(token)s)
-        RETURNING id""", {
-        "owner": owner_id, "title": title, "prompt": spec.prompt, "mode": spec.compare_mode,
-        "samples": spec.samples, "priorities": spec.priorities, "models": spec.model_ids,
-        "budget": spec.budget, "provider": provider, "simulated": is_simulated,
-        "token": new_share_token(),
-    }).fetchone()[0]
+        RETURNING id""",
+        {
+            "owner": owner_id,
+            "title": title,
+            "prompt": spec.prompt,
+            "mode": spec.compare_mode,
+            "samples": spec.samples,
+            "priorities": spec.priorities,
+            "models": spec.model_ids,
+            "budget": spec.budget,
+            "provider": provider,
+            "simulated": is_simulated,
+            "token": new_share_token(),
+        },
+    ).fetchone()[0]
     for position, (draft_image_id, expected) in enumerate(spec.expected.items()):
-        inserted = conn.execute("""
+        inserted = conn.execute(
+            """
             INSERT INTO report_images (report_id, position, filename, mime, width, height, data, expected)
             SELECT %(report)s, %(position)s, filename, mime, width, height, data, %(expected)s
-            FROM draft_images WHERE id = %(id)s AND owner_id = %(owner)s""", {
-            "report": report_id, "position": position, "expected": Jsonb(expected),
-            "id": draft_image_id, "owner": owner_id})
+            FROM draft_images WHERE id = %(id)s AND owner_id = %(owner)s""",
+            {
+                "report": report_id,
+                "position": position,
+                "expected": Jsonb(expected),
+                "id": draft_image_id,
+                "owner": owner_id,
+            },
+        )
         if inserted.rowcount != 1:
             raise LookupError("a draft image vanished while starting")  # rolls everything back
-    conn.execute("""
+    conn.execute(
+        """
         INSERT INTO benchmark_runs (report_id, model_id, image_id, sample_index)
         SELECT %(report)s, m.model_id, i.id, s.n
         FROM unnest(%(models)s::text[]) AS m(model_id)
         CROSS JOIN report_images i
         CROSS JOIN generate_series(0, %(samples)s - 1) AS s(n)
         WHERE i.report_id = %(report)s""",
-                 {"report": report_id, "models": spec.model_ids, "samples": spec.samples})
+        {"report": report_id, "models": spec.model_ids, "samples": spec.samples},
+    )
     enqueue_run_benchmark(conn, report_id)
     clear_draft(conn, owner_id)
     return report_id
@@ -142,23 +190,33 @@ def create_report(conn, owner_id: int, spec: Spec, provider: str, is_simulated: 
 
 def owned_report(conn, report_id: int, owner_id: int) -> OwnedReport | None:
     """The report if it exists AND belongs to owner_id: callers answer both cases the same."""
-    return fetch_one(conn, OwnedReport, """
+    return fetch_one(
+        conn,
+        OwnedReport,
+        """
         SELECT id, owner_id, title, status, share_token, failure_reason, is_simulated,
                created_at, started_at, finished_at
-        FROM reports WHERE id = %(id)s AND owner_id = %(owner)s""", {"id": report_id, "owner": owner_id})
+        FROM reports WHERE id = %(id)s AND owner_id = %(owner)s""",
+        {"id": report_id, "owner": owner_id},
+    )
 
 
 def cancel_report(conn, report_id: int, owner_id: int) -> bool:
-    cur = conn.execute("""
+    cur = conn.execute(
+        """
         UPDATE reports SET status = 'cancelled', finished_at = now(),
                failure_reason = 'Cancelled by its owner.'
         WHERE id = %(id)s AND owner_id = %(owner)s AND status IN ('queued', 'running')""",
-                       {"id": report_id, "owner": owner_id})
+        {"id": report_id, "owner": owner_id},
+    )
     if cur.rowcount != 1:
         return False
-    conn.execute("""
+    conn.execute(
+        """
         UPDATE benchmark_runs SET status = 'skipped', finished_at = now(), error = 'Cancelled.'
-        WHERE report_id = %(id)s AND status = 'pending'""", {"id": report_id})
+        WHERE report_id = %(id)s AND status = 'pending'""",
+        {"id": report_id},
+    )
     return True
 
 
@@ -219,23 +277,26 @@ def progress_row(conn, report_id: int) -> ProgressRow | None:
 
 # Per-user limits (webapp/benchmarks/limits.py) --------------------------------------------------
 
+
 def lock_owner(conn, owner_id: int, purpose: str) -> None:
     """Until the transaction ends, the same owner's other requests for `purpose` wait here: a
     limit checked and then used cannot be overrun by requests sent at once."""
-    conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%(key)s, 0))",
-                 {"key": f"owner:{owner_id}:{purpose}"})
+    conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%(key)s, 0))", {"key": f"owner:{owner_id}:{purpose}"})
 
 
 @dataclass
 class OwnerUsage:
-    running: int                       # benchmarks queued or running
+    running: int  # benchmarks queued or running
     started_last_hour: int
     oldest_start_last_hour: datetime | None
-    image_bytes: int                   # in drafts and in reports
+    image_bytes: int  # in drafts and in reports
 
 
 def owner_usage(conn, owner_id: int) -> OwnerUsage:
-    return fetch_one(conn, OwnerUsage, """
+    return fetch_one(
+        conn,
+        OwnerUsage,
+        """
         SELECT (SELECT count(*) FROM reports WHERE owner_id = %(owner)s AND status IN ('queued', 'running'))
                    AS running,
                -- Starts are counted in their own ledger: deleting a report does not give one back.
@@ -246,7 +307,8 @@ def owner_usage(conn, owner_id: int) -> OwnerUsage:
                (SELECT coalesce(sum(octet_length(data)), 0) FROM draft_images WHERE owner_id = %(owner)s)
                + (SELECT coalesce(sum(octet_length(i.data)), 0) FROM report_images i
                   JOIN reports r ON r.id = i.report_id WHERE r.owner_id = %(owner)s) AS image_bytes""",
-                     {"owner": owner_id, "start_key": start_key(owner_id)})
+        {"owner": owner_id, "start_key": start_key(owner_id)},
+    )
 
 
 def start_key(owner_id: int) -> str:

@@ -1,4 +1,5 @@
 """The new-benchmark form: its fields, their limits, and turning a draft into a valid spec."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -14,8 +15,10 @@ PROMPT_MIN, PROMPT_MAX = 20, 4000
 TITLE_MAX = 120
 CENT = Decimal("0.01")
 SAMPLES_MIN, SAMPLES_MAX, SAMPLES_DEFAULT = 1, 10, 3
-DEFAULT_PROMPT = ("Extract the data from this document as JSON with the same keys and structure as "
-                  "the example. Answer with the JSON object only.")
+DEFAULT_PROMPT = (
+    "Extract the data from this document as JSON with the same keys and structure as "
+    "the example. Answer with the JSON object only."
+)
 
 
 @dataclass
@@ -34,7 +37,6 @@ class DraftForm:
     def from_json(cls, data: dict) -> DraftForm:
         known = {k: v for k, v in (data or {}).items() if k in cls.__dataclass_fields__}
         return cls(**known)
-
 
 
 @dataclass
@@ -71,8 +73,9 @@ def parse_budget(raw: str, hard_ceiling: Decimal) -> Decimal | None:
     return value
 
 
-def validate(form: DraftForm, images: list, catalog: Catalog, hard_ceiling: Decimal,
-             estimate_total: Decimal) -> tuple[Spec | None, dict[str, str]]:
+def validate(
+    form: DraftForm, images: list, catalog: Catalog, hard_ceiling: Decimal, estimate_total: Decimal
+) -> tuple[Spec | None, dict[str, str]]:
     """Return (spec, {}) or (None, {field name: message}). Image errors use `expected-<id>`."""
     errors: dict[str, str] = {}
     prompt = form.prompt.strip()
@@ -110,11 +113,20 @@ def validate(form: DraftForm, images: list, catalog: Catalog, hard_ceiling: Deci
             errors[f"expected-{image.id}"] = str(e)
     if budget is not None and not errors and estimate_total > budget:
         estimate_text = money(estimate_total, 2 if estimate_total >= CENT else None)  # never "$0.00"
-        errors["budget"] = (f"The estimated cost {estimate_text} is above the budget ceiling of "
-                            f"{money(budget, 2)}. Choose fewer or cheaper models, fewer samples, or raise the "
-                            f"ceiling (at most ${hard_ceiling:.2f}).")
+        errors["budget"] = (
+            f"The estimated cost {estimate_text} is above the budget ceiling of "
+            f"{money(budget, 2)}. Choose fewer or cheaper models, fewer samples, or raise the "
+            f"ceiling (at most ${hard_ceiling:.2f})."
+        )
     if errors or samples is None or budget is None:
         return None, errors
-    return Spec(title=title, prompt=prompt, compare_mode=form.compare_mode, samples=samples,
-                priorities=priority_list(form.priorities), budget=budget,
-                model_ids=list(dict.fromkeys(form.models)), expected=expected), {}
+    return Spec(
+        title=title,
+        prompt=prompt,
+        compare_mode=form.compare_mode,
+        samples=samples,
+        priorities=priority_list(form.priorities),
+        budget=budget,
+        model_ids=list(dict.fromkeys(form.models)),
+        expected=expected,
+    ), {}

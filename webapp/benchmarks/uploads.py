@@ -1,4 +1,5 @@
 """Checking uploaded images by decoding them, never by their name or declared type."""
+
 from __future__ import annotations
 
 import io
@@ -52,8 +53,7 @@ def check_image(filename: str | None, data: bytes) -> CheckedImage:
     if not data:
         raise ImageRejected(f"{name} is empty.")
     if len(data) > MAX_IMAGE_BYTES:
-        raise ImageRejected(f"{name} is {len(data):,} bytes; images may be at most 10 MB "
-                            f"({MAX_IMAGE_BYTES:,} bytes).")
+        raise ImageRejected(f"{name} is {len(data):,} bytes; images may be at most 10 MB ({MAX_IMAGE_BYTES:,} bytes).")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -62,8 +62,10 @@ def check_image(filename: str | None, data: bytes) -> CheckedImage:
                 if fmt not in FORMATS:
                     raise ImageRejected(f"{name} is a {fmt or 'unknown'} image; use JPEG, PNG or WebP.")
                 if width * height > MAX_IMAGE_PIXELS:
-                    raise ImageRejected(f"{name} is {width} x {height} pixels; at most "
-                                        f"{MAX_IMAGE_PIXELS // 1_000_000} million pixels are allowed.")
+                    raise ImageRejected(
+                        f"{name} is {width} x {height} pixels; at most "
+                        f"{MAX_IMAGE_PIXELS // 1_000_000} million pixels are allowed."
+                    )
                 img.load()  # decodes every pixel: catches truncated and corrupt files
                 data = _without_trailing_bytes(img, fmt, data)
     except ImageRejected:

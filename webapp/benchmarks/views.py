@@ -44,9 +44,15 @@ def _estimate_for(draft, images):
 def _render_new(form, draft, images, status=200):
     catalog = _catalog()
     return render_template(
-        "benchmarks/new.html", form=form, images=images, catalog=catalog, presets=presets(catalog),
-        estimate=_estimate_for(draft, images), hard_ceiling=_hard_ceiling(),
-        simulated=provider_for_new_benchmarks(current_app.config) == SIMULATED), status
+        "benchmarks/new.html",
+        form=form,
+        images=images,
+        catalog=catalog,
+        presets=presets(catalog),
+        estimate=_estimate_for(draft, images),
+        hard_ceiling=_hard_ceiling(),
+        simulated=provider_for_new_benchmarks(current_app.config) == SIMULATED,
+    ), status
 
 
 @bp.errorhandler(UnstorableInput)
@@ -69,6 +75,7 @@ def new():
 
 # Every button of the form posts the whole form to its own route (formaction): what was typed is
 # saved first, then the button does its one thing.
+
 
 def _saved():
     """The posted form saved to the draft, each refused upload flashed."""
@@ -219,8 +226,11 @@ def done(report_id: int):
     report = _owned_or_redirect(report_id)
     if report is None:
         abort(404)
-    target = (url_for("reports.show", token=report.share_token) if report.status.is_complete
-              else url_for("benchmarks.processing", report_id=report_id))
+    target = (
+        url_for("reports.show", token=report.share_token)
+        if report.status.is_complete
+        else url_for("benchmarks.processing", report_id=report_id)
+    )
     if request.headers.get("HX-Request"):
         return Response(status=200, headers={"HX-Redirect": target})
     return redirect(target, 303)

@@ -6,6 +6,7 @@ back when the request ends (flaskr's `get_db`). Nothing is written unless the vi
 `commit()`: an error page never saves half of what a request did. The websocket, the engine
 and the hub's renderer keep connections of their own (`connection()`).
 """
+
 from __future__ import annotations
 
 import contextlib

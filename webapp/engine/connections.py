@@ -6,10 +6,14 @@ timeout make such a connection fail within ~10 s, and a new one gives up after 5
 wait ends in an error the worker can wait out (they do nothing on a Unix socket, where a
 stopped server is noticed at once).
 """
+
 from typing import Any
 
 CONNECTION_KWARGS: dict[str, Any] = {
     "connect_timeout": 5,
-    "keepalives": 1, "keepalives_idle": 5, "keepalives_interval": 2, "keepalives_count": 3,
+    "keepalives": 1,
+    "keepalives_idle": 5,
+    "keepalives_interval": 2,
+    "keepalives_count": 3,
     "tcp_user_timeout": 10_000,
 }

@@ -5,6 +5,7 @@ away, the reports go on (their results wait in memory until it is back), and a j
 them delivered again after the loop restarts joins the running report instead of starting it a
 second time.
 """
+
 from __future__ import annotations
 
 import asyncio

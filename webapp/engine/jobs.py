@@ -1,5 +1,6 @@
 """Enqueueing from the web app, in the caller's own transaction: a report is never saved
 without its job, nor a job without its report."""
+
 from __future__ import annotations
 
 QUEUE = "benchmarks"

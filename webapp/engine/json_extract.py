@@ -6,6 +6,7 @@ order: the whole text, each fenced block, then the first `{` from which a JSON o
 decodes. Model output is untrusted and may be huge or hostile, so every step is
 bounded: input size, number of `{` candidates tried, and nesting depth.
 """
+
 from __future__ import annotations
 
 import json
@@ -13,8 +14,8 @@ import re
 from dataclasses import dataclass
 
 MAX_INPUT_CHARS = 2_000_000
-MAX_CANDIDATES = 200   # `{` positions tried; keeps 1 MB of "{{{{" linear, not quadratic
-MAX_DEPTH = 100        # far deeper than any real extraction; deeper is an attack or a loop
+MAX_CANDIDATES = 200  # `{` positions tried; keeps 1 MB of "{{{{" linear, not quadratic
+MAX_DEPTH = 100  # far deeper than any real extraction; deeper is an attack or a loop
 
 EMPTY_OUTPUT = "empty output"
 NO_OBJECT = "no JSON object found"

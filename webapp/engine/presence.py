@@ -9,6 +9,7 @@ them and registers again.
 
 `visionbench status` reads the state files (webapp/engine/status.py).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -44,8 +45,9 @@ STALLED_AFTER_SECONDS = 10.0
 
 
 class Presence:
-    def __init__(self, url: str, worker_id: str, executions: Executions, database: Reachability,
-                 state_dir: Path | None):
+    def __init__(
+        self, url: str, worker_id: str, executions: Executions, database: Reachability, state_dir: Path | None
+    ):
         self.url, self.worker_id = url, worker_id
         self.executions, self.database = executions, database
         self.host, self.pid = socket.gethostname(), os.getpid()
@@ -69,14 +71,14 @@ class Presence:
         try:
             async with asyncio.timeout(BEAT_DEADLINE_SECONDS):
                 if self._conn is None or self._conn.closed:
-                    self._conn = await psycopg.AsyncConnection.connect(self.url, autocommit=True,
-                                                                       **CONNECTION_KWARGS)
+                    self._conn = await psycopg.AsyncConnection.connect(self.url, autocommit=True, **CONNECTION_KWARGS)
                 if not self.registered:
                     await q.register_worker(self._conn, self.worker_id, self.host, self.pid)
                     self.registered = True
                 engine = self.executions.engine
-                alive = await q.heartbeat(self._conn, self.worker_id, len(self.executions), engine.calls_in_flight,
-                                          BEAT_GAP_SECONDS)
+                alive = await q.heartbeat(
+                    self._conn, self.worker_id, len(self.executions), engine.calls_in_flight, BEAT_GAP_SECONDS
+                )
         except (psycopg.OperationalError, TimeoutError) as e:
             self.beating.clear()
             self.database.failed(e)
@@ -85,8 +87,11 @@ class Presence:
         self.database.answered()
         self.last_heartbeat = time.time()
         if not alive:
-            log.warning("this worker was declared dead while it could not reach the database; other "
-                        "workers took its %s benchmarks: dropping them here", len(self.executions))
+            log.warning(
+                "this worker was declared dead while it could not reach the database; other "
+                "workers took its %s benchmarks: dropping them here",
+                len(self.executions),
+            )
             self.registered = False
             self.beating.clear()
             await self.executions.cancel()
@@ -119,12 +124,17 @@ class Presence:
     def state(self) -> dict:
         engine = self.executions.engine
         return {
-            "pid": self.pid, "host": self.host, "started_at": self.started_at, "updated_at": time.time(),
+            "pid": self.pid,
+            "host": self.host,
+            "started_at": self.started_at,
+            "updated_at": time.time(),
             "database": "up" if self.database.up else "down",
             "database_down_since": self.database.down_since,
             "database_error": None if self.database.up else self.database.last_error,
-            "last_heartbeat": self.last_heartbeat, "queue_loop": self.queue_loop,
-            "benchmarks_running": len(self.executions), "calls_in_flight": engine.calls_in_flight,
+            "last_heartbeat": self.last_heartbeat,
+            "queue_loop": self.queue_loop,
+            "benchmarks_running": len(self.executions),
+            "calls_in_flight": engine.calls_in_flight,
             "results_waiting": engine.results_waiting,
         }
 

@@ -7,6 +7,7 @@ answer. Either way the loop is started again as soon as the database answers (th
 tries with capped backoff), and nothing else stops: the reports being run go on
 (webapp/engine/executions.py), and the process exits only on a signal or a programming error.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -31,8 +32,15 @@ FETCH_POLL_SECONDS = 2.0
 
 
 class QueueLoop:
-    def __init__(self, url: str, app: procrastinate.App, concurrency: int, presence: Presence, engine_pool,
-                 context: dict | None = None):
+    def __init__(
+        self,
+        url: str,
+        app: procrastinate.App,
+        concurrency: int,
+        presence: Presence,
+        engine_pool,
+        context: dict | None = None,
+    ):
         self.url, self.app, self.concurrency = url, app, concurrency
         self.context = context or {}  # handed to every job (procrastinate's additional_context)
         self.presence, self.engine_pool = presence, engine_pool
@@ -64,15 +72,22 @@ class QueueLoop:
 
     async def _run_once(self) -> None:
         connector = procrastinate.PsycopgConnector(
-            conninfo=self.url, min_size=1, max_size=4, timeout=DB_DEADLINE_SECONDS, kwargs=CONNECTION_KWARGS)
+            conninfo=self.url, min_size=1, max_size=4, timeout=DB_DEADLINE_SECONDS, kwargs=CONNECTION_KWARGS
+        )
         with self.app.replace_connector(connector) as app:
             async with app.open_async():
                 self._worker = worker = Worker(
-                    app, queues=[QUEUE], concurrency=self.concurrency, name="visionbench-worker",
+                    app,
+                    queues=[QUEUE],
+                    concurrency=self.concurrency,
+                    name="visionbench-worker",
                     install_signal_handlers=False,  # ours stop the process, not just this loop
-                    update_heartbeat_interval=HEARTBEAT_SECONDS, stalled_worker_timeout=STALLED_AFTER_SECONDS,
-                    shutdown_graceful_timeout=GRACEFUL_STOP_SECONDS, delete_jobs="successful",
-                    fetch_job_polling_interval=FETCH_POLL_SECONDS, additional_context=self.context,
+                    update_heartbeat_interval=HEARTBEAT_SECONDS,
+                    stalled_worker_timeout=STALLED_AFTER_SECONDS,
+                    shutdown_graceful_timeout=GRACEFUL_STOP_SECONDS,
+                    delete_jobs="successful",
+                    fetch_job_polling_interval=FETCH_POLL_SECONDS,
+                    additional_context=self.context,
                 )
                 if self.stopping:
                     return
@@ -104,8 +119,7 @@ class QueueLoop:
                     await app.check_connection_async()
             except Exception as e:
                 if isinstance(e, TimeoutError):
-                    log.warning("job queue loop: its database connections stopped answering; "
-                                "starting it again")
+                    log.warning("job queue loop: its database connections stopped answering; starting it again")
                 elif not is_unreachable(e):
                     log.exception("job queue loop: checking its connection failed")
                 return

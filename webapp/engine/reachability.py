@@ -5,6 +5,7 @@ heartbeat, the job queue's loop); the log gets one line when the database stops 
 one when it answers again, never one per attempt: an outage of minutes would otherwise bury
 the log in retries.
 """
+
 from __future__ import annotations
 
 import logging
@@ -48,8 +49,7 @@ class Reachability:
         self.last_error = type(_first_unreachable(error)).__name__
         if self.up:
             self.up, self.down_since = False, self.clock()
-            log.warning("database unreachable (%s); waiting for it, results are kept in memory",
-                        self.last_error)
+            log.warning("database unreachable (%s); waiting for it, results are kept in memory", self.last_error)
 
 
 def _first_unreachable(error: BaseException) -> BaseException:

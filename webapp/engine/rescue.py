@@ -8,6 +8,7 @@ them by itself.
 - A report that no worker owns and no job will run (its job was aborted when its worker was
   stopped) gets a new job. Its finished runs are kept; it resumes where it was.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -29,8 +30,13 @@ async def release_reports_of_dead_workers(pool, judge_id: str) -> int:
     async with pool.connection() as conn:
         dead = await q.delete_dead_workers(conn, judge_id, STALLED_AFTER_SECONDS, BEAT_GAP_SECONDS)
     for worker in dead:
-        log.warning("worker %s (pid %s) not heard from for %.0f s: declared dead; benchmarks it was "
-                    "running, queued again: %s", worker.host, worker.pid, STALLED_AFTER_SECONDS, worker.reports)
+        log.warning(
+            "worker %s (pid %s) not heard from for %.0f s: declared dead; benchmarks it was running, queued again: %s",
+            worker.host,
+            worker.pid,
+            STALLED_AFTER_SECONDS,
+            worker.reports,
+        )
     return len(dead)
 
 

@@ -1,4 +1,5 @@
 """Calls with retries on HTTP 429: honour Retry-After, else exponential backoff with jitter."""
+
 from __future__ import annotations
 
 import asyncio
@@ -15,7 +16,7 @@ def backoff_delay(retry: int, retry_after: float | None, rng=random) -> float:
     if retry_after is not None:
         return min(max(retry_after, 0.0), MAX_DELAY)
     # "Full jitter": spreads retries of many concurrent calls apart.
-    return rng.uniform(0, min(MAX_DELAY, BASE_DELAY * 2 ** retry))
+    return rng.uniform(0, min(MAX_DELAY, BASE_DELAY * 2**retry))
 
 
 async def call_with_retries(provider, request, timeout: float, sleep=asyncio.sleep):

@@ -1,4 +1,5 @@
 """run_benchmark: runs every pending run of a report, concurrently, within limits and budget."""
+
 from __future__ import annotations
 
 import asyncio
@@ -99,15 +100,13 @@ class Budget:
 async def run_report(engine: Engine, report_id: int) -> None:
     started = await _with_db(engine, _claim_in, engine, report_id)
     if started is None:
-        log.info("report %s is not runnable here (finished, cancelled, gone, or run by another worker)",
-                 report_id)
+        log.info("report %s is not runnable here (finished, cancelled, gone, or run by another worker)", report_id)
         return
     report, images, runs, budget = started
     try:
         provider = engine.providers.get(report.provider)
         if provider is None:
-            raise _EngineStop(f"The {report.provider} provider is not configured on this worker "
-                              "(is its API key set?).")
+            raise _EngineStop(f"The {report.provider} provider is not configured on this worker (is its API key set?).")
         await _run_all(engine, report, provider, images, runs, budget)
         await _finish(engine, report_id)
     except _EngineStop as stop:
@@ -179,9 +178,15 @@ async def _execute(engine, report, provider, image, run, budget) -> None:
         budget.settle(estimate, Decimal(0))
         return
     request = CallRequest(
-        report_id=report.id, model_id=run.model_id, image_id=run.image_id,
-        sample_index=run.sample_index, prompt=report.prompt, image_bytes=image.data,
-        image_mime=image.mime, expected=image.expected, tier=model.tier if model else "mid",
+        report_id=report.id,
+        model_id=run.model_id,
+        image_id=run.image_id,
+        sample_index=run.sample_index,
+        prompt=report.prompt,
+        image_bytes=image.data,
+        image_mime=image.mime,
+        expected=image.expected,
+        tier=model.tier if model else "mid",
     )
     started = time.perf_counter()
     engine.calls_in_flight += 1
@@ -201,9 +206,17 @@ async def _execute(engine, report, provider, image, run, budget) -> None:
     parsed = parse_lenient(result.text)
     comparison = compare(image.expected, parsed.value if parsed.ok else None, report.compare_mode)
     await _with_db(
-        engine, q.complete_run, run.id, attempt, latency_ms=latency_ms, input_tokens=result.input_tokens,
-        output_tokens=result.output_tokens, cost_usd=cost, raw_output=result.text,
-        parsed_json=parsed.value if parsed.ok else None, comparison=comparison,
+        engine,
+        q.complete_run,
+        run.id,
+        attempt,
+        latency_ms=latency_ms,
+        input_tokens=result.input_tokens,
+        output_tokens=result.output_tokens,
+        cost_usd=cost,
+        raw_output=result.text,
+        parsed_json=parsed.value if parsed.ok else None,
+        comparison=comparison,
         parse_error=None if parsed.ok else parsed.error,
     )
 

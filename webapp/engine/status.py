@@ -6,6 +6,7 @@ Two sources, because the interesting moments are when the database is gone:
   last heartbeat, the benchmarks and calls it is running and the results it holds in memory;
 - the database has every worker's heartbeat (engine_workers), from any machine.
 """
+
 from __future__ import annotations
 
 import json
@@ -40,8 +41,11 @@ def workers_summary(conn) -> dict:
     """For /healthz: counts only (host names and pids are nobody else's business)."""
     workers = database_workers(conn)
     alive = [w for w in workers if w.alive]
-    return {"alive": len(alive), "silent": len(workers) - len(alive),
-            "benchmarks_running": sum(w.benchmarks for w in alive)}
+    return {
+        "alive": len(alive),
+        "silent": len(workers) - len(alive),
+        "benchmarks_running": sum(w.benchmarks for w in alive),
+    }
 
 
 def local_workers(state_dir: Path) -> list[dict]:
@@ -96,5 +100,7 @@ def describe_local(state: dict, now: float | None = None) -> tuple[str, bool]:
 
 def describe_database_worker(worker: DatabaseWorker) -> str:
     state = "alive" if worker.alive else "SILENT (stopped, or cut off from the database)"
-    return (f"{worker.host} pid {worker.pid}: {state}, last heartbeat {worker.silent_seconds:.0f} s ago; "
-            f"{worker.benchmarks} benchmarks, {worker.calls_in_flight} calls in flight")
+    return (
+        f"{worker.host} pid {worker.pid}: {state}, last heartbeat {worker.silent_seconds:.0f} s ago; "
+        f"{worker.benchmarks} benchmarks, {worker.calls_in_flight} calls in flight"
+    )

@@ -8,6 +8,7 @@ reports at once, and nothing but a signal or a bug stops it.
 A database outage stops procrastinate's loop; the reports go on with their results in memory,
 the loop starts again once the database answers, and a job delivered again joins its report.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -72,7 +73,11 @@ async def _main(config: dict) -> None:
     # Settings are checked before anything is opened: a bad one ends the process at once.
     providers, catalog = _providers(config), load_catalog(config.get("CATALOG_FILE"))
     pool = AsyncConnectionPool(
-        url, min_size=1, max_size=engine_pool_size(config["MAX_CALLS_PER_WORKER"]), open=False, name="engine",
+        url,
+        min_size=1,
+        max_size=engine_pool_size(config["MAX_CALLS_PER_WORKER"]),
+        open=False,
+        name="engine",
         timeout=DB_DEADLINE_SECONDS,
         # A pool backs off between failed connection attempts, up to a minute after a long
         # outage; giving up after this long lets the next statement try again at once.
@@ -80,19 +85,24 @@ async def _main(config: dict) -> None:
         # Autocommit: a run's write is one statement, one round trip; statements that belong
         # together take a transaction explicitly. No check on checkout: a broken connection
         # fails its statement, which is retried (runner._with_db).
-        kwargs={"autocommit": True, **CONNECTION_KWARGS})
+        kwargs={"autocommit": True, **CONNECTION_KWARGS},
+    )
     database, worker_id = Reachability(), str(uuid.uuid4())
-    engine = Engine(pool=pool, providers=providers, catalog=catalog,
-                    max_calls_per_model=config["MAX_CALLS_PER_MODEL"],
-                    max_calls_per_report=config["MAX_CALLS_PER_REPORT"],
-                    max_calls_per_worker=config["MAX_CALLS_PER_WORKER"],
-                    call_timeout=config["CALL_TIMEOUT_SECONDS"],
-                    on_report_finished=_completion_notifier(config, pool),
-                    worker_id=worker_id, database=database)
+    engine = Engine(
+        pool=pool,
+        providers=providers,
+        catalog=catalog,
+        max_calls_per_model=config["MAX_CALLS_PER_MODEL"],
+        max_calls_per_report=config["MAX_CALLS_PER_REPORT"],
+        max_calls_per_worker=config["MAX_CALLS_PER_WORKER"],
+        call_timeout=config["CALL_TIMEOUT_SECONDS"],
+        on_report_finished=_completion_notifier(config, pool),
+        worker_id=worker_id,
+        database=database,
+    )
     executions = Executions(engine)
     presence = Presence(url, worker_id, executions, database, Path(config["DATA_DIR"]) / "workers")
-    queue = QueueLoop(url, queue_app, config["WORKER_CONCURRENCY"], presence, pool,
-                      context={"executions": executions})
+    queue = QueueLoop(url, queue_app, config["WORKER_CONCURRENCY"], presence, pool, context={"executions": executions})
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -132,7 +142,11 @@ async def _wait_at_most(task: asyncio.Task, seconds: float) -> None:
 def run_worker(config: dict) -> int:
     logging.getLogger("procrastinate").setLevel(logging.WARNING)
     quiet_library_retries()
-    log.info("job worker starting (queue %s, up to %s benchmarks and %s calls at once)",
-             QUEUE, config["WORKER_CONCURRENCY"], config["MAX_CALLS_PER_WORKER"])
+    log.info(
+        "job worker starting (queue %s, up to %s benchmarks and %s calls at once)",
+        QUEUE,
+        config["WORKER_CONCURRENCY"],
+        config["MAX_CALLS_PER_WORKER"],
+    )
     asyncio.run(_main(config))
     return 0

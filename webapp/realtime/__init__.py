@@ -4,6 +4,7 @@
 `app.extensions["realtime"]`: its hub and listener start with the first viewer, so a process
 that never serves one (a test app, a CLI command) never opens the listener's connection.
 """
+
 from __future__ import annotations
 
 import threading
@@ -61,8 +62,12 @@ class LiveUpdates:
         """For /healthz: None until the first viewer started the hub (no user data)."""
         if self.hub is None or self.listener is None:
             return None
-        return {"listener": "up" if self.listener.connected else "down", "hub_viewers": self.hub.viewer_count(),
-                "hub_reports": self.hub.report_count(), "hub_renders": self.hub.renders}
+        return {
+            "listener": "up" if self.listener.connected else "down",
+            "hub_viewers": self.hub.viewer_count(),
+            "hub_reports": self.hub.report_count(),
+            "hub_renders": self.hub.renders,
+        }
 
     def shutdown(self) -> None:
         """On server shutdown: viewers are closed with 1012 so that browsers reconnect at once."""
@@ -79,8 +84,7 @@ def init_app(app) -> None:
 
     # No pings from the library's reader: the live handler sends them (views.py); and the
     # reader starts only once the handler has made the socket safe (viewer_socket.py).
-    app.config["SOCK_SERVER_OPTIONS"] = {"ping_interval": None, "max_message_size": 4096,
-                                         "thread_class": HeldReader}
+    app.config["SOCK_SERVER_OPTIONS"] = {"ping_interval": None, "max_message_size": 4096, "thread_class": HeldReader}
     app.extensions["realtime"] = LiveUpdates(app)
     app.register_blueprint(bp)
     sock.init_app(app)

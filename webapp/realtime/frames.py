@@ -4,6 +4,7 @@ With thousands of viewers of one report, framing the same HTML once per socket (
 `ws.send` does) is a large share of the fan-out's CPU; the bytes of a frame from server to
 client do not depend on the socket (RFC 6455 section 5.2: no mask, FIN set, opcode 1).
 """
+
 from __future__ import annotations
 
 import struct

@@ -6,6 +6,7 @@
   wait on: a slow viewer skips stale states, never builds a backlog, and never slows the others.
 Works with real threads and with gevent (whose monkey-patching turns them into greenlets).
 """
+
 from __future__ import annotations
 
 import logging
@@ -23,9 +24,9 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class Snapshot:
     report_id: int
-    seq: int          # grows with every render of this report: mailboxes never go back in time
+    seq: int  # grows with every render of this report: mailboxes never go back in time
     html: str
-    final: bool       # the report is finished: send this, then close the socket
+    final: bool  # the report is finished: send this, then close the socket
 
     @cached_property
     def frame(self) -> bytes:
@@ -42,8 +43,8 @@ class Feed:
         self.latest: Snapshot | None = None
         self.changed = threading.Event()
         self.viewers: set[Viewer] = set()
-        self.seq = 0                # renders of this report so far
-        self.last_render = 0.0      # when it last rendered (monotonic): the throttle
+        self.seq = 0  # renders of this report so far
+        self.last_render = 0.0  # when it last rendered (monotonic): the throttle
 
     def publish(self, snapshot: Snapshot) -> None:
         if self.latest is None or snapshot.seq > self.latest.seq:  # never back in time
@@ -88,8 +89,8 @@ class Hub:
         self.min_interval = min_interval
         self._lock = threading.Lock()
         self._wake = threading.Event()
-        self._feeds: dict[int, Feed] = {}         # watched reports -> viewers and newest snapshot
-        self._due: dict[int, float] = {}          # dirty reports -> when they may render
+        self._feeds: dict[int, Feed] = {}  # watched reports -> viewers and newest snapshot
+        self._due: dict[int, float] = {}  # dirty reports -> when they may render
         self.renders = 0
         self.stopping = False
         self.listener = None  # the process's Listener, which feeds mark_dirty
@@ -191,4 +192,3 @@ class Hub:
             feed.seq += 1
             snapshot = Snapshot(report_id, feed.seq, html, final)
         feed.publish(snapshot)
-

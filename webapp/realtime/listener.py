@@ -8,6 +8,7 @@ has TCP keepalives and a user timeout, and after `probe_after` seconds without a
 server the listener asks `SELECT 1`; no answer within `probe_timeout` severs the connection,
 and the loop reconnects, LISTENs and resyncs.
 """
+
 from __future__ import annotations
 
 import logging
@@ -26,13 +27,25 @@ log = logging.getLogger(__name__)
 CHANNEL = "report_progress"
 
 # libpq applies these to TCP connections only (a Unix socket cannot go silently dead).
-TCP_LIVENESS: dict[str, Any] = {"keepalives": 1, "keepalives_idle": 5, "keepalives_interval": 2, "keepalives_count": 3,
-                "tcp_user_timeout": 10_000}
+TCP_LIVENESS: dict[str, Any] = {
+    "keepalives": 1,
+    "keepalives_idle": 5,
+    "keepalives_interval": 2,
+    "keepalives_count": 3,
+    "tcp_user_timeout": 10_000,
+}
 
 
 class Listener:
-    def __init__(self, database_url: str, hub, max_backoff: float = 2.0,
-                 probe_after: float = 3.0, probe_timeout: float = 3.0, connect_timeout: int = 5):
+    def __init__(
+        self,
+        database_url: str,
+        hub,
+        max_backoff: float = 2.0,
+        probe_after: float = 3.0,
+        probe_timeout: float = 3.0,
+        connect_timeout: int = 5,
+    ):
         self.database_url = database_url
         self.hub = hub
         self.max_backoff = max_backoff
@@ -55,8 +68,9 @@ class Listener:
         backoff = 0.1
         while not self._stop.is_set():
             try:
-                with psycopg.connect(self.database_url, autocommit=True,
-                                     connect_timeout=self.connect_timeout, **TCP_LIVENESS) as conn:
+                with psycopg.connect(
+                    self.database_url, autocommit=True, connect_timeout=self.connect_timeout, **TCP_LIVENESS
+                ) as conn:
                     conn.execute(f"LISTEN {CHANNEL}")
                     self.connects += 1
                     self.connected = True

@@ -1,5 +1,6 @@
 """Rendering one report's live update: the progress region, the pill and, when the report is
 complete, the redirector. Every top-level element is swapped by its id on the page."""
+
 from __future__ import annotations
 
 from flask import render_template

@@ -12,6 +12,7 @@ someone reads it: a flood grows the process without bound. `adopt(ws)` fixes bot
 - the first message a client sends closes its socket with 1003: the page never sends anything.
   The reader is held (`HeldReader`) until then, so not one byte is read before.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -141,7 +142,7 @@ class SocketWriter:
                 self.broken = len(view) < len(data)
                 raise SendTimeout("the viewer's socket did not take the frame in time")
             try:
-                view = view[self._sock.send(view, socket.MSG_DONTWAIT):]
+                view = view[self._sock.send(view, socket.MSG_DONTWAIT) :]
             except BlockingIOError:
                 continue
 

@@ -1,4 +1,5 @@
 """`/benchmarks/<id>/live`: the websocket that streams a report's progress to its owner."""
+
 from __future__ import annotations
 
 import logging

@@ -3,6 +3,7 @@
 Pure functions: numbers in, coordinates and tick labels out. Text is left to the template, so
 that Jinja escapes every model name, in SVG as in HTML.
 """
+
 from __future__ import annotations
 
 import math
@@ -38,6 +39,7 @@ class Point:
 @dataclass
 class Frame:
     """A chart's size and the plot area inside it, in SVG units."""
+
     width: int
     height: int
     left: float
@@ -134,14 +136,24 @@ def accuracy_vs_cost(models: Sequence[ModelStats], intervals: dict | None = None
     for m in shown:
         x = x_of(float(m.cost_per_run)) if m.cost_per_run > 0 else free_x
         interval = intervals.get(m.model_id)
-        title = f"{m.name}: {percent(m.accuracy, 1)} accuracy" + (
-            f" (95% interval {percent(interval.low, 1)} to {percent(interval.high, 1)})" if interval else "") + (
-            f", {money(m.cost_per_run)} per run")
+        title = (
+            f"{m.name}: {percent(m.accuracy, 1)} accuracy"
+            + (f" (95% interval {percent(interval.low, 1)} to {percent(interval.high, 1)})" if interval else "")
+            + (f", {money(m.cost_per_run)} per run")
+        )
         bar = (round(y_of(interval.high), 1), round(y_of(interval.low), 1)) if interval else None
-        points.append(Point(round(x, 1), round(y_of(m.accuracy), 1), short(m.name), title,
-                            "end" if x > right - 60 else "start", error_bar=bar))
+        points.append(
+            Point(
+                round(x, 1),
+                round(y_of(m.accuracy), 1),
+                short(m.name),
+                title,
+                "end" if x > right - 60 else "start",
+                error_bar=bar,
+            )
+        )
     _place_labels(points)
-    x_ticks = [Tick(round(x_of(10.0 ** e), 1), tick_money(10.0 ** e)) for e in range(lo, hi + 1)]
+    x_ticks = [Tick(round(x_of(10.0**e), 1), tick_money(10.0**e)) for e in range(lo, hi + 1)]
     step = 0.1 if 1 - y_low > 0.3 else 0.05 if 1 - y_low > 0.15 else 0.02
     y_ticks, value = [], y_low
     while value <= 1.0 + 1e-9:
@@ -184,11 +196,21 @@ def latency_distribution(models: Sequence[ModelStats]) -> RowChart | None:
     rows = []
     for i, m in enumerate(shown):
         y = top + i * ROW + ROW / 2
-        title = (f"{m.name}: median {milliseconds(m.median_latency_ms)}, p95 {milliseconds(m.p95_latency_ms)}, "
-                 f"{len(m.latencies_ms)} runs")
-        rows.append(LatencyRow(y, short(m.name), title, [x_of(v) for v in m.latencies_ms],
-                               (x_of(percentile(m.latencies_ms, 0.25)), x_of(percentile(m.latencies_ms, 0.75))),
-                               x_of(m.median_latency_ms), x_of(m.p95_latency_ms)))
+        title = (
+            f"{m.name}: median {milliseconds(m.median_latency_ms)}, p95 {milliseconds(m.p95_latency_ms)}, "
+            f"{len(m.latencies_ms)} runs"
+        )
+        rows.append(
+            LatencyRow(
+                y,
+                short(m.name),
+                title,
+                [x_of(v) for v in m.latencies_ms],
+                (x_of(percentile(m.latencies_ms, 0.25)), x_of(percentile(m.latencies_ms, 0.75))),
+                x_of(m.median_latency_ms),
+                x_of(m.p95_latency_ms),
+            )
+        )
     ticks = []
     value = 0.0
     while value <= end + 1e-9:

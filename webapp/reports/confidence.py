@@ -10,6 +10,7 @@ they are told apart when the 95% interval of their difference leaves out zero. W
 two images there is nothing to resample: no interval, no verdict. Pure: no database, no Flask;
 the seed is fixed, so a report shows the same numbers every time.
 """
+
 from __future__ import annotations
 
 import math
@@ -70,14 +71,15 @@ def _interval(values: np.ndarray) -> Interval:
     return Interval(float(low), float(high))
 
 
-def bootstrap(runs: Sequence, model_ids: Sequence[str], resamples: int = RESAMPLES,
-              seed: int = SEED) -> Confidence | None:
+def bootstrap(
+    runs: Sequence, model_ids: Sequence[str], resamples: int = RESAMPLES, seed: int = SEED
+) -> Confidence | None:
     images = sorted({r.image_id for r in runs if r.status.scored})
     if len(images) < 2:
         return None
     column = {image_id: i for i, image_id in enumerate(images)}
-    totals = np.zeros((len(images), len(model_ids)))   # sum of accuracies per image and model
-    counts = np.zeros((len(images), len(model_ids)))   # scored runs per image and model
+    totals = np.zeros((len(images), len(model_ids)))  # sum of accuracies per image and model
+    counts = np.zeros((len(images), len(model_ids)))  # scored runs per image and model
     index = {m: j for j, m in enumerate(model_ids)}
     for run in runs:
         if run.status.scored and run.model_id in index:
@@ -85,7 +87,7 @@ def bootstrap(runs: Sequence, model_ids: Sequence[str], resamples: int = RESAMPL
             counts[column[run.image_id], index[run.model_id]] += 1
     rng = np.random.default_rng(seed)
     drawn = rng.integers(0, len(images), size=(resamples, len(images)))
-    weights = np.zeros((resamples, len(images)))        # how often each image is drawn
+    weights = np.zeros((resamples, len(images)))  # how often each image is drawn
     np.add.at(weights, (np.arange(resamples)[:, None], drawn), 1)
     with np.errstate(invalid="ignore", divide="ignore"):
         accuracy = (weights @ totals) / (weights @ counts)  # resamples x models

@@ -4,6 +4,7 @@ per report, and never in the way of the run (a failure to send is logged and for
 SMTP_URL: smtp://[user:password@]host[:port][?from=address]  (STARTTLS when the server offers it)
           smtps://...  (TLS from the start, port 465 by default)
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -38,8 +39,10 @@ class SmtpSettings:
 def parse_smtp_url(url: str) -> SmtpSettings:
     parts = urlsplit(url.strip())
     if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
-        raise ValueError("SMTP_URL must look like smtp://user:password@host:587?from=you@example.com "
-                         "(or smtps:// for TLS from the start)")
+        raise ValueError(
+            "SMTP_URL must look like smtp://user:password@host:587?from=you@example.com "
+            "(or smtps:// for TLS from the start)"
+        )
     try:
         port = parts.port
     except ValueError:
@@ -47,7 +50,9 @@ def parse_smtp_url(url: str) -> SmtpSettings:
     use_tls = parts.scheme == "smtps"
     query = parse_qs(parts.query)
     return SmtpSettings(
-        host=parts.hostname, port=port or (465 if use_tls else 25), use_tls=use_tls,
+        host=parts.hostname,
+        port=port or (465 if use_tls else 25),
+        use_tls=use_tls,
         username=unquote(parts.username) if parts.username else None,
         password=unquote(parts.password) if parts.password else None,
         sender=(query.get("from") or [DEFAULT_SENDER])[0],
@@ -66,13 +71,16 @@ def completion_message(notice: queries.CompletionNotice, base_url: str, sender: 
     message["To"] = notice.email
     if notice.status.is_complete:
         message["Subject"] = f"Your benchmark “{title}” is complete"
-        body = (f"Your benchmark “{title}” has finished.\n\n"
-                f"See which model reads your documents best, and why:\n{link}\n")
+        body = (
+            f"Your benchmark “{title}” has finished.\n\nSee which model reads your documents best, and why:\n{link}\n"
+        )
     else:
         message["Subject"] = f"Your benchmark “{title}” failed"
-        body = (f"Your benchmark “{title}” could not finish.\n\n"
-                f"Reason: {_one_line(notice.failure_reason or 'unknown')}\n\n"
-                f"Whatever finished is in the report:\n{link}\n")
+        body = (
+            f"Your benchmark “{title}” could not finish.\n\n"
+            f"Reason: {_one_line(notice.failure_reason or 'unknown')}\n\n"
+            f"Whatever finished is in the report:\n{link}\n"
+        )
     message.set_content(body + "\n— VisionBench\n")
     return message
 
@@ -81,8 +89,9 @@ def send(settings: SmtpSettings, message: EmailMessage) -> None:
     """Blocking: call it in a thread."""
     client: smtplib.SMTP
     if settings.use_tls:
-        client = smtplib.SMTP_SSL(settings.host, settings.port, timeout=SEND_TIMEOUT_SECONDS,
-                                  context=ssl.create_default_context())
+        client = smtplib.SMTP_SSL(
+            settings.host, settings.port, timeout=SEND_TIMEOUT_SECONDS, context=ssl.create_default_context()
+        )
     else:
         client = smtplib.SMTP(settings.host, settings.port, timeout=SEND_TIMEOUT_SECONDS)
     with client:
@@ -110,7 +119,12 @@ def make_notifier(pool, smtp_url: str, base_url: str):
             log.info("report %s: completion email sent", report_id)
         except (OSError, smtplib.SMTPException) as e:
             # Only the kind of error and the server: messages may echo credentials.
-            log.warning("report %s: completion email not sent (%s from %s:%s)",
-                        report_id, type(e).__name__, settings.host, settings.port)
+            log.warning(
+                "report %s: completion email not sent (%s from %s:%s)",
+                report_id,
+                type(e).__name__,
+                settings.host,
+                settings.port,
+            )
 
     return notify

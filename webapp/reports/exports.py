@@ -1,4 +1,5 @@
 """CSV of every run and JSON of the whole report. Simulated results say so in both."""
+
 from __future__ import annotations
 
 import csv
@@ -8,9 +9,27 @@ from decimal import Decimal
 from .page import ReportData
 from .stats import ModelStats
 
-CSV_COLUMNS = ["report_id", "report_title", "simulated", "model_id", "model_name", "image_position",
-               "image_filename", "sample", "status", "field_accuracy", "exact", "correct_fields",
-               "total_fields", "latency_ms", "input_tokens", "output_tokens", "cost_usd", "error", "raw_output"]
+CSV_COLUMNS = [
+    "report_id",
+    "report_title",
+    "simulated",
+    "model_id",
+    "model_name",
+    "image_position",
+    "image_filename",
+    "sample",
+    "status",
+    "field_accuracy",
+    "exact",
+    "correct_fields",
+    "total_fields",
+    "latency_ms",
+    "input_tokens",
+    "output_tokens",
+    "cost_usd",
+    "error",
+    "raw_output",
+]
 # A spreadsheet runs a cell starting with one of these as a formula: model output is untrusted.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -33,15 +52,29 @@ def runs_csv(data: ReportData, outputs: dict[int, tuple]) -> str:
     writer.writerow(CSV_COLUMNS)
     report = data.report
     for run in data.runs:
-        writer.writerow([
-            report.id, safe_cell(report.title), "yes" if report.is_simulated else "no", safe_cell(run.model_id),
-            safe_cell(data.name(run.model_id)), run.image_position + 1, safe_cell(filenames.get(run.image_id)),
-            run.sample_index + 1, run.status, _number(run.field_accuracy),
-            "" if run.exact is None else ("yes" if run.exact else "no"), _number(run.correct_fields),
-            _number(run.total_fields), _number(run.latency_ms), _number(run.input_tokens),
-            _number(run.output_tokens), _number(run.cost_usd), safe_cell(run.error),
-            safe_cell(outputs.get(run.id, (None, None))[0]),
-        ])
+        writer.writerow(
+            [
+                report.id,
+                safe_cell(report.title),
+                "yes" if report.is_simulated else "no",
+                safe_cell(run.model_id),
+                safe_cell(data.name(run.model_id)),
+                run.image_position + 1,
+                safe_cell(filenames.get(run.image_id)),
+                run.sample_index + 1,
+                run.status,
+                _number(run.field_accuracy),
+                "" if run.exact is None else ("yes" if run.exact else "no"),
+                _number(run.correct_fields),
+                _number(run.total_fields),
+                _number(run.latency_ms),
+                _number(run.input_tokens),
+                _number(run.output_tokens),
+                _number(run.cost_usd),
+                safe_cell(run.error),
+                safe_cell(outputs.get(run.id, (None, None))[0]),
+            ]
+        )
     return out.getvalue()
 
 
@@ -52,13 +85,23 @@ def _money(value: Decimal | None):
 def _model_summary(m: ModelStats, rank: int | None, data: ReportData) -> dict:
     interval = data.interval(m.model_id)
     return {
-        "rank": rank, "model_id": m.model_id, "model_name": m.name, "tier": m.tier,
-        "accuracy": m.accuracy, "accuracy_interval_95": [interval.low, interval.high] if interval else None,
+        "rank": rank,
+        "model_id": m.model_id,
+        "model_name": m.name,
+        "tier": m.tier,
+        "accuracy": m.accuracy,
+        "accuracy_interval_95": [interval.low, interval.high] if interval else None,
         "exact_match_rate": m.exact_rate,
-        "cost_per_run_usd": _money(m.cost_per_run), "cost_per_1000_documents_usd": _money(m.cost_per_1000),
-        "total_cost_usd": _money(m.total_cost), "median_latency_ms": m.median_latency_ms,
-        "p95_latency_ms": m.p95_latency_ms, "spread": m.spread,
-        "runs": m.runs, "complete": m.complete, "failed": m.failed, "skipped": m.skipped,
+        "cost_per_run_usd": _money(m.cost_per_run),
+        "cost_per_1000_documents_usd": _money(m.cost_per_1000),
+        "total_cost_usd": _money(m.total_cost),
+        "median_latency_ms": m.median_latency_ms,
+        "p95_latency_ms": m.p95_latency_ms,
+        "spread": m.spread,
+        "runs": m.runs,
+        "complete": m.complete,
+        "failed": m.failed,
+        "skipped": m.skipped,
     }
 
 
@@ -69,37 +112,77 @@ def report_json(data: ReportData, outputs: dict[int, tuple]) -> dict:
     filenames = {i.id: i.filename for i in data.images}
     return {
         "report": {
-            "id": report.id, "title": report.title, "status": report.status, "simulated": report.is_simulated,
-            "provider": report.provider, "prompt": report.prompt, "compare_mode": report.compare_mode,
-            "samples_per_image": report.samples_per_image, "priorities": report.priorities,
-            "model_ids": report.model_ids, "budget_usd": _money(report.budget_usd),
-            "total_spent_usd": _money(data.totals.spent), "failure_reason": report.failure_reason,
+            "id": report.id,
+            "title": report.title,
+            "status": report.status,
+            "simulated": report.is_simulated,
+            "provider": report.provider,
+            "prompt": report.prompt,
+            "compare_mode": report.compare_mode,
+            "samples_per_image": report.samples_per_image,
+            "priorities": report.priorities,
+            "model_ids": report.model_ids,
+            "budget_usd": _money(report.budget_usd),
+            "total_spent_usd": _money(data.totals.spent),
+            "failure_reason": report.failure_reason,
             "created_at": report.created_at.isoformat(),
             "started_at": report.started_at.isoformat() if report.started_at else None,
             "finished_at": report.finished_at.isoformat() if report.finished_at else None,
         },
-        "recommendation": None if rec is None else {
-            "model_id": rec.best.model.model_id, "rationale": " ".join(rec.best.reasons),
+        "recommendation": None
+        if rec is None
+        else {
+            "model_id": rec.best.model.model_id,
+            "rationale": " ".join(rec.best.reasons),
             "most_accurate": rec.most_accurate.model.model_id,
             "best_value": rec.best_value.model.model_id if rec.best_value else None,
             "fastest_good_enough": rec.fastest_good_enough.model.model_id if rec.fastest_good_enough else None,
         },
         "summary": [_model_summary(m, rank_of.get(m.model_id), data) for m in data.ranked],
-        "fields": [{"path": row.path, "models": {model_id: {"right": c.right, "of": c.total, "rate": c.rate}
-                                                 for model_id, c in row.cells.items()}} for row in data.fields],
+        "fields": [
+            {
+                "path": row.path,
+                "models": {
+                    model_id: {"right": c.right, "of": c.total, "rate": c.rate} for model_id, c in row.cells.items()
+                },
+            }
+            for row in data.fields
+        ],
         "error_patterns": [
-            {"path": p.path, "wrong": p.wrong, "runs": p.total, "rate": p.rate,
-             "models": [{"model_id": m.model_id, "wrong": m.wrong, "runs": m.total} for m in p.models]}
-            for p in data.patterns],
-        "images": [{"id": i.id, "position": i.position + 1, "filename": i.filename, "expected": i.expected}
-                   for i in data.images],
-        "runs": [{
-            "id": r.id, "model_id": r.model_id, "image_position": r.image_position + 1,
-            "image_filename": filenames.get(r.image_id), "sample": r.sample_index + 1, "status": r.status,
-            "field_accuracy": r.field_accuracy, "exact": r.exact, "correct_fields": r.correct_fields,
-            "total_fields": r.total_fields, "latency_ms": r.latency_ms, "input_tokens": r.input_tokens,
-            "output_tokens": r.output_tokens, "cost_usd": _money(r.cost_usd), "error": r.error,
-            "raw_output": outputs.get(r.id, (None, None))[0], "parsed_json": outputs.get(r.id, (None, None))[1],
-            "diffs": r.diffs,
-        } for r in data.runs],
+            {
+                "path": p.path,
+                "wrong": p.wrong,
+                "runs": p.total,
+                "rate": p.rate,
+                "models": [{"model_id": m.model_id, "wrong": m.wrong, "runs": m.total} for m in p.models],
+            }
+            for p in data.patterns
+        ],
+        "images": [
+            {"id": i.id, "position": i.position + 1, "filename": i.filename, "expected": i.expected}
+            for i in data.images
+        ],
+        "runs": [
+            {
+                "id": r.id,
+                "model_id": r.model_id,
+                "image_position": r.image_position + 1,
+                "image_filename": filenames.get(r.image_id),
+                "sample": r.sample_index + 1,
+                "status": r.status,
+                "field_accuracy": r.field_accuracy,
+                "exact": r.exact,
+                "correct_fields": r.correct_fields,
+                "total_fields": r.total_fields,
+                "latency_ms": r.latency_ms,
+                "input_tokens": r.input_tokens,
+                "output_tokens": r.output_tokens,
+                "cost_usd": _money(r.cost_usd),
+                "error": r.error,
+                "raw_output": outputs.get(r.id, (None, None))[0],
+                "parsed_json": outputs.get(r.id, (None, None))[1],
+                "diffs": r.diffs,
+            }
+            for r in data.runs
+        ],
     }

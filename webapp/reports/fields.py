@@ -6,6 +6,7 @@ right when the run's differences do not name it. A failed run (no output) and an
 not JSON get every field wrong, as in the accuracy. Fields a model invented are not rows: they
 belong to no expected document (the error patterns show them). Pure: no database, no Flask.
 """
+
 from __future__ import annotations
 
 import re
@@ -35,8 +36,8 @@ class Cell:
 
 @dataclass(frozen=True)
 class FieldRow:
-    path: str                  # folded
-    cells: dict[str, Cell]     # model id -> how often it was right
+    path: str  # folded
+    cells: dict[str, Cell]  # model id -> how often it was right
 
     @property
     def worst(self) -> float:
@@ -58,8 +59,10 @@ def field_table(runs: Sequence, expected_by_image: dict[int, dict], model_ids: S
                 cell[1] += 1
                 if wrong is not ALL and path not in wrong:
                     cell[0] += 1
-    rows = [FieldRow(path, {m: Cell(right, total) for m, (right, total) in by_model.items()})
-            for path, by_model in counts.items()]
+    rows = [
+        FieldRow(path, {m: Cell(right, total) for m, (right, total) in by_model.items()})
+        for path, by_model in counts.items()
+    ]
     rows.sort(key=lambda r: (r.worst, r.path))
     return rows
 

@@ -1,5 +1,6 @@
 """The owner's forms on a finished report: fix an image's expected JSON, switch the comparison.
 Both rescore every run from its stored output (rescore.py)."""
+
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
@@ -15,5 +16,6 @@ class ExpectedJSONForm(FlaskForm):
 
 
 class CompareModeForm(FlaskForm):
-    mode = RadioField("Comparison", choices=[SelectChoice(k, v) for k, v in COMPARE_MODES.items()],
-                      validate_choice=True)
+    mode = RadioField(
+        "Comparison", choices=[SelectChoice(k, v) for k, v in COMPARE_MODES.items()], validate_choice=True
+    )

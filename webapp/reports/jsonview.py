@@ -1,5 +1,6 @@
 """Pretty-printed JSON as lines, each leaf line knowing its field path, so a template can mark
 the fields a model got wrong. Paths are the scorer's (`items[0].price`)."""
+
 from __future__ import annotations
 
 import json
@@ -32,14 +33,28 @@ def _emit(lines, value, path, depth, prefix, suffix, wrong_paths) -> None:
         lines.append(Line(depth, prefix + "{"))
         items = list(value.items())
         for i, (key, child) in enumerate(items):
-            _emit(lines, child, _key_path(path, str(key)), depth + 1, prefix=_dump(str(key)) + ": ",
-                  suffix="," if i < len(items) - 1 else "", wrong_paths=wrong_paths)
+            _emit(
+                lines,
+                child,
+                _key_path(path, str(key)),
+                depth + 1,
+                prefix=_dump(str(key)) + ": ",
+                suffix="," if i < len(items) - 1 else "",
+                wrong_paths=wrong_paths,
+            )
         lines.append(Line(depth, "}" + suffix))
     elif isinstance(value, list) and value and depth < MAX_DEPTH:
         lines.append(Line(depth, prefix + "["))
         for i, child in enumerate(value):
-            _emit(lines, child, f"{path}[{i}]", depth + 1, prefix="",
-                  suffix="," if i < len(value) - 1 else "", wrong_paths=wrong_paths)
+            _emit(
+                lines,
+                child,
+                f"{path}[{i}]",
+                depth + 1,
+                prefix="",
+                suffix="," if i < len(value) - 1 else "",
+                wrong_paths=wrong_paths,
+            )
         lines.append(Line(depth, "]" + suffix))
     else:
         leaf_path = path or "$"

@@ -1,5 +1,6 @@
 """Everything the report page shows, built from one report's rows. Each part has its own
 builder, used by the page and by the fragment route that htmx swaps in (the same partial)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -29,7 +30,7 @@ class ReportData:
     recommendation: Recommendation | None
     totals: Totals
     patterns: list[ErrorPattern]
-    confidence: Confidence | None   # None with fewer than two images
+    confidence: Confidence | None  # None with fewer than two images
     fields: list[FieldRow]
 
     def interval(self, model_id: str) -> Interval | None:
@@ -49,10 +50,15 @@ def load(conn, report: queries.SharedReport, catalog) -> ReportData:
     confidence = bootstrap(runs, report.model_ids)
     expected = {i.id: i.expected for i in images}
     return ReportData(
-        report=report, images=images, runs=runs, stats=stats,
+        report=report,
+        images=images,
+        runs=runs,
+        stats=stats,
         ranked=rank(stats, report.priorities, confidence),
         recommendation=recommend(stats, report.priorities, confidence),
-        totals=totals(stats), patterns=error_patterns(runs, expected), confidence=confidence,
+        totals=totals(stats),
+        patterns=error_patterns(runs, expected),
+        confidence=confidence,
         fields=field_table(runs, expected, report.model_ids),
     )
 
@@ -60,7 +66,7 @@ def load(conn, report: queries.SharedReport, catalog) -> ReportData:
 @dataclass
 class Table:
     rows: list[ModelStats]
-    sort: str              # "rank" or a column of stats.SORT_KEYS
+    sort: str  # "rank" or a column of stats.SORT_KEYS
     descending: bool
     best: dict[str, set[str]]
     rank_of: dict[str, int]
@@ -98,8 +104,8 @@ def calculator(data: ReportData, docs: str | None) -> Calculator:
 @dataclass
 class FieldsView:
     rows: list[FieldRow]
-    models: list[ModelStats]   # the columns, in ranking order
-    sort: str                  # a model id (its worst fields first), or "" (worst for any model first)
+    models: list[ModelStats]  # the columns, in ranking order
+    sort: str  # a model id (its worst fields first), or "" (worst for any model first)
 
 
 def fields_view(data: ReportData, sort: str | None) -> FieldsView:
@@ -128,14 +134,14 @@ def runs_view(data: ReportData, model: str | None, status: str | None, page: str
     number = int(page) if page and page.isdigit() else 1
     number = min(max(number, 1), pages)
     start = (number - 1) * RUNS_PER_PAGE
-    return RunsView(matching[start:start + RUNS_PER_PAGE], model, status, number, pages, len(matching))
+    return RunsView(matching[start : start + RUNS_PER_PAGE], model, status, number, pages, len(matching))
 
 
 @dataclass
 class ModelOutput:
     model_id: str
     name: str
-    shown: queries.RunOutput | None         # the worst sample: it shows what goes wrong
+    shown: queries.RunOutput | None  # the worst sample: it shows what goes wrong
     samples: list[queries.RunOutput]
     lines: list[Line] = field(default_factory=list)
     missing: list[dict] = field(default_factory=list)
@@ -189,4 +195,3 @@ def image_view(conn, data: ReportData, position: str | None) -> ImageView:
                 out.lines = json_lines(shown.parsed_json, {d.get("path") for d in diffs if d.get("reason") != MISSING})
         outputs.append(out)
     return ImageView(image, number, count, pretty(image.expected), outputs)
-

@@ -1,4 +1,5 @@
 """Error patterns: the fields models get wrong most often, with who misses them and examples."""
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -48,8 +49,9 @@ class ErrorPattern:
         return "the whole output" if self.path == ROOT else self.path
 
 
-def error_patterns(runs: Sequence, expected_by_image: dict[int, dict], threshold: float = THRESHOLD,
-                   limit: int = LIMIT) -> list[ErrorPattern]:
+def error_patterns(
+    runs: Sequence, expected_by_image: dict[int, dict], threshold: float = THRESHOLD, limit: int = LIMIT
+) -> list[ErrorPattern]:
     """Over complete runs (failed runs have no output to judge). A field counts in the runs on
     images whose expected JSON has it; a field no image expects (invented by a model) and the
     whole output ("$", not JSON) count in every complete run."""
@@ -57,7 +59,7 @@ def error_patterns(runs: Sequence, expected_by_image: dict[int, dict], threshold
     expected_paths = {image_id: set(flatten(exp)) for image_id, exp in expected_by_image.items()}
     everywhere = set().union(*expected_paths.values()) if expected_paths else set()
 
-    wrong: dict[str, list] = defaultdict(list)   # path -> [(run, diff)]
+    wrong: dict[str, list] = defaultdict(list)  # path -> [(run, diff)]
     for run in complete:
         seen = set()
         for diff in run.diffs or []:
@@ -75,8 +77,15 @@ def error_patterns(runs: Sequence, expected_by_image: dict[int, dict], threshold
         total = len(relevant)
         if not total or not misses or len(misses) / total < threshold:
             continue
-        patterns.append(ErrorPattern(path=path, wrong=len(misses), total=total,
-                                     models=_by_model(misses, relevant), examples=_examples(misses)))
+        patterns.append(
+            ErrorPattern(
+                path=path,
+                wrong=len(misses),
+                total=total,
+                models=_by_model(misses, relevant),
+                examples=_examples(misses),
+            )
+        )
     patterns.sort(key=lambda p: (-p.rate, -p.wrong, p.path))
     return patterns[:limit]
 

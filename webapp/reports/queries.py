@@ -1,4 +1,5 @@
 """SQL for reading reports (dashboard list, one report, its runs) and the owner's actions on them."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -33,7 +34,10 @@ class DashboardRow:
 
 def list_for_owner(conn, owner_id: int) -> list[DashboardRow]:
     # "Best" is the most accurate model; failed runs count as 0 like on the report page.
-    return fetch_all(conn, DashboardRow, """
+    return fetch_all(
+        conn,
+        DashboardRow,
+        """
         SELECT r.id, r.title, r.status, r.model_ids, r.is_simulated, r.share_token, r.created_at,
                coalesce(c.total_runs, 0) AS total_runs, coalesce(c.done_runs, 0) AS done_runs,
                b.model_id AS best_model_id, b.accuracy AS best_accuracy, c.total_cost
@@ -52,7 +56,9 @@ def list_for_owner(conn, owner_id: int) -> list[DashboardRow]:
             ORDER BY accuracy DESC, model_id LIMIT 1
         ) b ON r.status IN ('complete', 'cancelled', 'failed')
         WHERE r.owner_id = %(owner_id)s
-        ORDER BY r.created_at DESC, r.id DESC""", {"owner_id": owner_id})
+        ORDER BY r.created_at DESC, r.id DESC""",
+        {"owner_id": owner_id},
+    )
 
 
 @dataclass
@@ -94,13 +100,18 @@ class SharedReport:
 
 
 def report_by_token(conn, token: str) -> SharedReport | None:
-    return fetch_one(conn, SharedReport, """
+    return fetch_one(
+        conn,
+        SharedReport,
+        """
         SELECT r.id, r.owner_id, r.title, r.status, r.prompt, r.compare_mode, r.samples_per_image,
                r.priorities, r.model_ids, r.budget_usd, r.provider, r.is_simulated, r.share_token,
                r.share_revoked_at, r.failure_reason, r.created_at, r.started_at, r.finished_at,
                r.expected_edited_at, r.rescored_runs,
                (SELECT count(*) FROM report_images i WHERE i.report_id = r.id) AS image_count
-        FROM reports r WHERE r.share_token = %(token)s""", {"token": token})
+        FROM reports r WHERE r.share_token = %(token)s""",
+        {"token": token},
+    )
 
 
 @dataclass
@@ -115,9 +126,14 @@ class ReportImage:
 
 
 def report_images(conn, report_id: int) -> list[ReportImage]:
-    return fetch_all(conn, ReportImage, """
+    return fetch_all(
+        conn,
+        ReportImage,
+        """
         SELECT id, position, filename, mime, width, height, expected
-        FROM report_images WHERE report_id = %(id)s ORDER BY position""", {"id": report_id})
+        FROM report_images WHERE report_id = %(id)s ORDER BY position""",
+        {"id": report_id},
+    )
 
 
 @dataclass
@@ -127,14 +143,19 @@ class ImageData:
 
 
 def image_data(conn, report_id: int, image_id: int) -> ImageData | None:
-    return fetch_one(conn, ImageData, """
+    return fetch_one(
+        conn,
+        ImageData,
+        """
         SELECT mime, data FROM report_images WHERE id = %(image)s AND report_id = %(report)s""",
-                     {"image": image_id, "report": report_id})
+        {"image": image_id, "report": report_id},
+    )
 
 
 @dataclass
 class RunRow:
     """One run, everything the numbers need (the raw output is loaded separately: it is large)."""
+
     id: int
     model_id: str
     image_id: int
@@ -158,13 +179,16 @@ class RunRow:
 
 def runs(conn, report_id: int) -> list[RunRow]:
     # Thousands of rows on a big report: built positionally (a third faster than by name).
-    rows = conn.execute("""
+    rows = conn.execute(
+        """
         SELECT r.id, r.model_id, r.image_id, i.position AS image_position, r.sample_index, r.status,
                r.latency_ms, r.input_tokens, r.output_tokens, r.cost_usd, r.exact, r.field_accuracy,
                r.correct_fields, r.total_fields, r.diffs, r.error
         FROM benchmark_runs r JOIN report_images i ON i.id = r.image_id
         WHERE r.report_id = %(id)s
-        ORDER BY i.position, r.model_id, r.sample_index""", {"id": report_id}).fetchall()
+        ORDER BY i.position, r.model_id, r.sample_index""",
+        {"id": report_id},
+    ).fetchall()
     return [RunRow(*row) for row in rows]
 
 
@@ -185,41 +209,54 @@ class RunOutput:
 
 
 def outputs_for_image(conn, report_id: int, image_id: int) -> list[RunOutput]:
-    return fetch_all(conn, RunOutput, """
+    return fetch_all(
+        conn,
+        RunOutput,
+        """
         SELECT id, model_id, sample_index, status, raw_output, parsed_json, field_accuracy, diffs, error
         FROM benchmark_runs WHERE report_id = %(report)s AND image_id = %(image)s
-        ORDER BY model_id, sample_index""", {"report": report_id, "image": image_id})
+        ORDER BY model_id, sample_index""",
+        {"report": report_id, "image": image_id},
+    )
 
 
 def run_outputs(conn, report_id: int) -> dict[int, tuple[str | None, object]]:
     """Run id -> (raw model output, parsed JSON), for the exports."""
-    rows = conn.execute("SELECT id, raw_output, parsed_json FROM benchmark_runs WHERE report_id = %(id)s",
-                        {"id": report_id}).fetchall()
+    rows = conn.execute(
+        "SELECT id, raw_output, parsed_json FROM benchmark_runs WHERE report_id = %(id)s", {"id": report_id}
+    ).fetchall()
     return {run_id: (raw, parsed) for run_id, raw, parsed in rows}
 
 
 def rotate_share_token(conn, report_id: int, owner_id: int) -> str | None:
     """A new link (the old one stops working at once); also re-enables a revoked link."""
-    row = conn.execute("""
+    row = conn.execute(
+        """
         UPDATE reports SET share_token = %(token)s, share_revoked_at = NULL
         WHERE id = %(id)s AND owner_id = %(owner)s RETURNING share_token""",
-                       {"token": new_share_token(), "id": report_id, "owner": owner_id}).fetchone()
+        {"token": new_share_token(), "id": report_id, "owner": owner_id},
+    ).fetchone()
     return row[0] if row else None
 
 
 def revoke_share_link(conn, report_id: int, owner_id: int) -> bool:
-    cur = conn.execute("""
+    cur = conn.execute(
+        """
         UPDATE reports SET share_revoked_at = coalesce(share_revoked_at, now())
-        WHERE id = %(id)s AND owner_id = %(owner)s""", {"id": report_id, "owner": owner_id})
+        WHERE id = %(id)s AND owner_id = %(owner)s""",
+        {"id": report_id, "owner": owner_id},
+    )
     return cur.rowcount == 1
 
 
 def delete_report(conn, report_id: int, owner_id: int) -> bool:
     """Finished reports only: a running one is cancelled first, so no worker writes into it."""
-    cur = conn.execute("""
+    cur = conn.execute(
+        """
         DELETE FROM reports
         WHERE id = %(id)s AND owner_id = %(owner)s AND status IN ('complete', 'failed', 'cancelled')""",
-                       {"id": report_id, "owner": owner_id})
+        {"id": report_id, "owner": owner_id},
+    )
     return cur.rowcount == 1
 
 
@@ -240,32 +277,40 @@ async def claim_completion_notice(conn, report_id: int) -> CompletionNotice | No
     """Marks the report notified and returns what the email needs, exactly once per report: of
     two workers racing here, only one gets a row back."""
     async with conn.cursor(row_factory=class_row(CompletionNotice)) as cur:
-        await cur.execute("""
+        await cur.execute(
+            """
             UPDATE reports r SET notified_at = now()
             FROM users u
             WHERE r.id = %(id)s AND u.id = r.owner_id AND r.notified_at IS NULL
               AND r.status IN ('complete', 'failed')
             RETURNING r.id, r.title, r.status, r.share_token, r.failure_reason, u.email""",
-                          {"id": report_id})
+            {"id": report_id},
+        )
         return await cur.fetchone()
 
 
 # Rescoring (webapp/reports/rescore.py) ----------------------------------------------------------
 
+
 def lock_for_rescore(conn, report_id: int, owner_id: int) -> str | None:
     """The report's comparison mode, with the report locked until the transaction ends (two
     tabs rescoring at once take turns), if the owner's report is finished; else None."""
-    row = conn.execute("""
+    row = conn.execute(
+        """
         SELECT compare_mode FROM reports
         WHERE id = %(id)s AND owner_id = %(owner)s AND status IN ('complete', 'failed', 'cancelled')
-        FOR UPDATE""", {"id": report_id, "owner": owner_id}).fetchone()
+        FOR UPDATE""",
+        {"id": report_id, "owner": owner_id},
+    ).fetchone()
     return row[0] if row else None
 
 
 def set_expected(conn, report_id: int, image_id: int, expected: dict) -> bool:
-    cur = conn.execute("""
+    cur = conn.execute(
+        """
         UPDATE report_images SET expected = %(expected)s WHERE id = %(image)s AND report_id = %(report)s""",
-                       {"expected": Jsonb(expected), "image": image_id, "report": report_id})
+        {"expected": Jsonb(expected), "image": image_id, "report": report_id},
+    )
     return cur.rowcount == 1
 
 
@@ -283,18 +328,29 @@ class ScoredOutput:
 
 def scored_outputs(conn, report_id: int) -> list[ScoredOutput]:
     """Every complete run with its image's expected JSON: what a rescore recomputes."""
-    return fetch_all(conn, ScoredOutput, """
+    return fetch_all(
+        conn,
+        ScoredOutput,
+        """
         SELECT r.id, i.expected, r.parsed_json, r.exact, r.field_accuracy, r.correct_fields, r.total_fields, r.diffs
         FROM benchmark_runs r JOIN report_images i ON i.id = r.image_id
-        WHERE r.report_id = %(id)s AND r.status = 'complete' ORDER BY r.id""", {"id": report_id})
+        WHERE r.report_id = %(id)s AND r.status = 'complete' ORDER BY r.id""",
+        {"id": report_id},
+    )
 
 
 def save_scores(conn, report_id: int, scores: list[dict], mode: str, changed: int) -> None:
     with conn.cursor() as cur:
-        cur.executemany("""
+        cur.executemany(
+            """
             UPDATE benchmark_runs SET exact = %(exact)s, field_accuracy = %(field_accuracy)s,
                    correct_fields = %(correct_fields)s, total_fields = %(total_fields)s, diffs = %(diffs)s
-            WHERE id = %(id)s""", scores)
-    conn.execute("""
+            WHERE id = %(id)s""",
+            scores,
+        )
+    conn.execute(
+        """
         UPDATE reports SET compare_mode = %(mode)s, expected_edited_at = now(), rescored_runs = %(changed)s
-        WHERE id = %(id)s""", {"mode": mode, "changed": changed, "id": report_id})
+        WHERE id = %(id)s""",
+        {"mode": mode, "changed": changed, "id": report_id},
+    )

@@ -6,6 +6,7 @@ the best on the first priority are "as good" on it, and the next priority decide
 On accuracy, models the data cannot tell apart from the best (the bootstrap over images, see
 confidence.py) are as good too, whatever the gap: a lead on a handful of images may be noise.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -17,8 +18,8 @@ from ..formatting import milliseconds, money, percent
 from .confidence import Confidence
 from .stats import ModelStats
 
-ACCURACY_MARGIN = 0.02   # 2 percentage points
-RATIO_MARGIN = 1.2       # within 20% of the cheapest / fastest
+ACCURACY_MARGIN = 0.02  # 2 percentage points
+RATIO_MARGIN = 1.2  # within 20% of the cheapest / fastest
 GOOD_ENOUGH_MARGIN = 0.05  # "good enough": within 5 points of the most accurate model
 
 
@@ -67,8 +68,11 @@ def _close_to(pool, metric: str, best: ModelStats, confidence: Confidence | None
 
 def eligible(stats: Sequence[ModelStats]) -> list[ModelStats]:
     """Models that extracted at least one document (and so have a cost and a latency)."""
-    return [m for m in stats if m.complete and m.accuracy is not None
-            and m.cost_per_run is not None and m.median_latency_ms is not None]
+    return [
+        m
+        for m in stats
+        if m.complete and m.accuracy is not None and m.cost_per_run is not None and m.median_latency_ms is not None
+    ]
 
 
 def _priorities(priorities: Sequence[str] | None) -> list[str]:
@@ -76,8 +80,7 @@ def _priorities(priorities: Sequence[str] | None) -> list[str]:
     return order + [p for p in PRIORITIES if p not in order]
 
 
-def pick(pool: Sequence[ModelStats], priorities: Sequence[str] | None,
-         confidence: Confidence | None = None) -> Pick:
+def pick(pool: Sequence[ModelStats], priorities: Sequence[str] | None, confidence: Confidence | None = None) -> Pick:
     order = _priorities(priorities)
     reasons: list[str] = []
     pool = list(pool)
@@ -89,10 +92,14 @@ def pick(pool: Sequence[ModelStats], priorities: Sequence[str] | None,
         else:
             close = _close_to(pool, metric, best, confidence)
             if len(close) > 1:
-                tied = ([m for m in close if m is not best and _tied(best, m, confidence)]
-                        if metric == "accuracy" else [])
-                reasons.append(_tie_within_noise(best, tied, order[index + 1], confidence) if tied
-                               else _narrowing(metric, best, len(close), first))
+                tied = (
+                    [m for m in close if m is not best and _tied(best, m, confidence)] if metric == "accuracy" else []
+                )
+                reasons.append(
+                    _tie_within_noise(best, tied, order[index + 1], confidence)
+                    if tied
+                    else _narrowing(metric, best, len(close), first)
+                )
                 pool = close
                 continue
             chosen = best
@@ -103,8 +110,11 @@ def pick(pool: Sequence[ModelStats], priorities: Sequence[str] | None,
 
 
 def _narrowing(metric, best, count, first) -> str:
-    within = {"accuracy": "within 2 points of the best accuracy",
-              "cost": "within 20% of the lowest cost", "speed": "within 20% of the fastest median latency"}[metric]
+    within = {
+        "accuracy": "within 2 points of the best accuracy",
+        "cost": "within 20% of the lowest cost",
+        "speed": "within 20% of the fastest median latency",
+    }[metric]
     lead = f"{_describe(metric, best)} is the best; " if first else ""
     return f"{lead}{count} models are {within}, so the next priority decides."
 
@@ -115,13 +125,17 @@ def _tie_within_noise(best: ModelStats, tied: list[ModelStats], decider: str, co
     runner_up = max(tied, key=lambda m: (m.accuracy, m.name.lower()))
     names = [best.name, *(m.name for m in sorted(tied, key=lambda m: (-m.accuracy, m.name.lower())))]
     listed = " and ".join(names) if len(names) == 2 else ", ".join(names[:-1]) + " and " + names[-1]
-    text = (f"{listed} are tied within noise on accuracy ({best.name} {percent(best.accuracy, 1)}, "
-            f"{runner_up.name} {percent(runner_up.accuracy, 1)} on {confidence.images} images: the difference "
-            f"could be chance); {decider} decides.")
+    text = (
+        f"{listed} are tied within noise on accuracy ({best.name} {percent(best.accuracy, 1)}, "
+        f"{runner_up.name} {percent(runner_up.accuracy, 1)} on {confidence.images} images: the difference "
+        f"could be chance); {decider} decides."
+    )
     more = confidence.images_to_separate(best.model_id, runner_up.model_id, best.accuracy - runner_up.accuracy)
     if more:
-        text += (f" About {more} more image{'s' if more != 1 else ''} would tell {best.name} and {runner_up.name} "
-                 "apart, if the difference holds.")
+        text += (
+            f" About {more} more image{'s' if more != 1 else ''} would tell {best.name} and {runner_up.name} "
+            "apart, if the difference holds."
+        )
     return text
 
 
@@ -137,10 +151,10 @@ def _decided(metric, m: ModelStats, pool_size: int, first: bool) -> str:
     among = "" if first or pool_size == 1 else f"Of those {pool_size}, "
     superlative = {
         "accuracy": f"the most accurate: {percent(m.accuracy, 1)} of fields correct on average "
-                    f"and {percent(m.exact_rate, 0)} of documents exactly right",
+        f"and {percent(m.exact_rate, 0)} of documents exactly right",
         "cost": f"the cheapest: {money(m.cost_per_run)} per document ({money(m.cost_per_1000, 2)} per 1,000)",
         "speed": f"the fastest: a median of {milliseconds(m.median_latency_ms)} per document "
-                 f"(p95 {milliseconds(m.p95_latency_ms)})",
+        f"(p95 {milliseconds(m.p95_latency_ms)})",
     }[metric]
     text = f"{among}{m.name} is {superlative}."
     return text[0].upper() + text[1:]
@@ -163,8 +177,13 @@ def _facts(m: ModelStats, exclude: Sequence[str]) -> str:
 
 def most_accurate(pool: Sequence[ModelStats]) -> Pick:
     m = _best_of(pool, "accuracy")
-    return Pick(m, [f"{percent(m.accuracy, 1)} of fields correct, {percent(m.exact_rate, 0)} of documents "
-                    f"exactly right, {money(m.cost_per_run)} per document."])
+    return Pick(
+        m,
+        [
+            f"{percent(m.accuracy, 1)} of fields correct, {percent(m.exact_rate, 0)} of documents "
+            f"exactly right, {money(m.cost_per_run)} per document."
+        ],
+    )
 
 
 def best_value(pool: Sequence[ModelStats]) -> Pick | None:
@@ -172,8 +191,10 @@ def best_value(pool: Sequence[ModelStats]) -> Pick | None:
     top = _best_of(pool, "accuracy")
     good = [m for m in pool if m.accuracy >= top.accuracy - GOOD_ENOUGH_MARGIN - 1e-12]
     m = min(sorted(good, key=lambda g: (-g.accuracy, g.name.lower())), key=lambda g: g.cost_per_run)
-    reasons = [f"{money(m.cost_per_run)} per document ({money(m.cost_per_1000, 2)} per 1,000) for "
-               f"{percent(m.accuracy, 1)} of fields correct."]
+    reasons = [
+        f"{money(m.cost_per_run)} per document ({money(m.cost_per_1000, 2)} per 1,000) for "
+        f"{percent(m.accuracy, 1)} of fields correct."
+    ]
     if m is top:
         reasons.append("It is also the most accurate model.")
     else:
@@ -196,22 +217,33 @@ def fastest_good_enough(pool: Sequence[ModelStats]) -> Pick | None:
     top = _best_of(pool, "accuracy")
     good = [m for m in pool if m.accuracy >= top.accuracy - GOOD_ENOUGH_MARGIN - 1e-12]
     m = _best_of(good, "speed")
-    return Pick(m, [f"A median of {milliseconds(m.median_latency_ms)} per document (p95 "
-                    f"{milliseconds(m.p95_latency_ms)}) with {percent(m.accuracy, 1)} of fields correct, "
-                    f"within 5 points of the most accurate model."])
+    return Pick(
+        m,
+        [
+            f"A median of {milliseconds(m.median_latency_ms)} per document (p95 "
+            f"{milliseconds(m.p95_latency_ms)}) with {percent(m.accuracy, 1)} of fields correct, "
+            f"within 5 points of the most accurate model."
+        ],
+    )
 
 
-def recommend(stats: Sequence[ModelStats], priorities: Sequence[str] | None,
-              confidence: Confidence | None = None) -> Recommendation | None:
+def recommend(
+    stats: Sequence[ModelStats], priorities: Sequence[str] | None, confidence: Confidence | None = None
+) -> Recommendation | None:
     pool = eligible(stats)
     if not pool:
         return None
-    return Recommendation(best=pick(pool, priorities, confidence), most_accurate=most_accurate(pool),
-                          best_value=best_value(pool), fastest_good_enough=fastest_good_enough(pool))
+    return Recommendation(
+        best=pick(pool, priorities, confidence),
+        most_accurate=most_accurate(pool),
+        best_value=best_value(pool),
+        fastest_good_enough=fastest_good_enough(pool),
+    )
 
 
-def rank(stats: Sequence[ModelStats], priorities: Sequence[str] | None,
-         confidence: Confidence | None = None) -> list[ModelStats]:
+def rank(
+    stats: Sequence[ModelStats], priorities: Sequence[str] | None, confidence: Confidence | None = None
+) -> list[ModelStats]:
     """The whole table in recommendation order: pick the best, then the best of the rest..."""
     pool = eligible(stats)
     ranked = []

@@ -5,6 +5,7 @@ All of it is one transaction under a lock on the report: two tabs editing at onc
 and a reader never sees some runs scored against the old expected JSON and some against the
 new. The report records when and how many runs' scores changed.
 """
+
 from __future__ import annotations
 
 from psycopg.types.json import Jsonb
@@ -18,8 +19,15 @@ class CannotRescore(Exception):
     """Not the owner's finished report, or not one of its images."""
 
 
-def rescore(conn, report_id: int, owner_id: int, *, image_id: int | None = None, expected: dict | None = None,
-            mode: str | None = None) -> int:
+def rescore(
+    conn,
+    report_id: int,
+    owner_id: int,
+    *,
+    image_id: int | None = None,
+    expected: dict | None = None,
+    mode: str | None = None,
+) -> int:
     """Applies the change, scores every complete run again, and returns how many runs' scores
     changed. The caller commits."""
     current_mode = queries.lock_for_rescore(conn, report_id, owner_id)
@@ -35,10 +43,22 @@ def rescore(conn, report_id: int, owner_id: int, *, image_id: int | None = None,
         result = compare(run.expected, run.parsed_json, mode)
         diffs = [{"path": d.path, "expected": d.expected, "actual": d.actual, "reason": d.reason} for d in result.diffs]
         if (result.exact, result.field_accuracy, result.correct_fields, result.total_fields, diffs) != (
-                run.exact, run.field_accuracy, run.correct_fields, run.total_fields, run.diffs or []):
+            run.exact,
+            run.field_accuracy,
+            run.correct_fields,
+            run.total_fields,
+            run.diffs or [],
+        ):
             changed += 1
-        scores.append({"id": run.id, "exact": result.exact, "field_accuracy": result.field_accuracy,
-                       "correct_fields": result.correct_fields, "total_fields": result.total_fields,
-                       "diffs": Jsonb(diffs)})
+        scores.append(
+            {
+                "id": run.id,
+                "exact": result.exact,
+                "field_accuracy": result.field_accuracy,
+                "correct_fields": result.correct_fields,
+                "total_fields": result.total_fields,
+                "diffs": Jsonb(diffs),
+            }
+        )
     queries.save_scores(conn, report_id, scores, mode, changed)
     return changed

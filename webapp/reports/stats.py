@@ -13,6 +13,7 @@ Definitions (the report page, the exports and the tests all rely on these):
   population standard deviation of the accuracy of the samples of each image, averaged
   over the images with at least two scored samples.
 """
+
 from __future__ import annotations
 
 import math
@@ -130,8 +131,9 @@ def summarize(runs, model_ids: Sequence[str], catalog=None) -> list[ModelStats]:
     result = []
     for model_id, model_runs in by_model.items():
         model = catalog.get(model_id) if catalog is not None else None
-        result.append(summarize_model(model_id, model_runs, model.name if model else None,
-                                      model.tier if model else None))
+        result.append(
+            summarize_model(model_id, model_runs, model.name if model else None, model.tier if model else None)
+        )
     return result
 
 
@@ -146,10 +148,14 @@ class Totals:
 
 
 def totals(stats: Sequence[ModelStats]) -> Totals:
-    return Totals(runs=sum(s.runs for s in stats), complete=sum(s.complete for s in stats),
-                  failed=sum(s.failed for s in stats), skipped=sum(s.skipped for s in stats),
-                  unfinished=sum(s.unfinished for s in stats),
-                  spent=sum((s.total_cost for s in stats), Decimal(0)))
+    return Totals(
+        runs=sum(s.runs for s in stats),
+        complete=sum(s.complete for s in stats),
+        failed=sum(s.failed for s in stats),
+        skipped=sum(s.skipped for s in stats),
+        unfinished=sum(s.unfinished for s in stats),
+        spent=sum((s.total_cost for s in stats), Decimal(0)),
+    )
 
 
 # Sorting the ranked table: key, and whether bigger is better.

@@ -1,6 +1,7 @@
 """The dashboard and the report: read-only for anyone with the share link, plus the owner's
 actions (rotate or revoke the link, delete). Each live part of the report has a fragment route
 that renders the same partial as the page, for htmx."""
+
 from __future__ import annotations
 
 import json
@@ -67,8 +68,10 @@ def _render(template: str, data, status: int = 200, **context):
     def link(endpoint="reports.show", anchor=None, **changes):
         return _link(endpoint, token, anchor, **changes)
 
-    response = Response(render_template(template, data=data, report=data.report, link=link,
-                                        is_owner=_is_owner(data.report), **context), status=status)
+    response = Response(
+        render_template(template, data=data, report=data.report, link=link, is_owner=_is_owner(data.report), **context),
+        status=status,
+    )
     # Shared pages: not indexed, not kept by shared caches (a revoked link must stop working).
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["X-Robots-Tag"] = "noindex, nofollow"
@@ -102,8 +105,11 @@ def _show(data, status: int = 200, edit: ExpectedJSONForm | None = None, image_p
     image = page.image_view(db.get(), data, image_position or request.args.get("image"))
     args = request.args
     return _render(
-        "reports/show.html", data, status,
-        edit=_edit_form(data, image, edit), mode_form=_mode_form(data),
+        "reports/show.html",
+        data,
+        status,
+        edit=_edit_form(data, image, edit),
+        mode_form=_mode_form(data),
         table=page.table(data, args.get("sort"), args.get("dir")),
         calc=page.calculator(data, args.get("docs")),
         fields=page.fields_view(data, args.get("fields")),
@@ -168,8 +174,9 @@ def _rescored(report, token: str, position: str | None, **change):
 @bp.get("/r/<token>/ranking")
 def ranking_fragment(token: str):
     data = _load(token)
-    return _render("reports/_ranking.html", data,
-                   table=page.table(data, request.args.get("sort"), request.args.get("dir")))
+    return _render(
+        "reports/_ranking.html", data, table=page.table(data, request.args.get("sort"), request.args.get("dir"))
+    )
 
 
 @bp.get("/r/<token>/calculator")
@@ -188,8 +195,9 @@ def fields_fragment(token: str):
 def runs_fragment(token: str):
     data = _load(token)
     args = request.args
-    return _render("reports/_runs.html", data,
-                   runs=page.runs_view(data, args.get("model"), args.get("status"), args.get("page")))
+    return _render(
+        "reports/_runs.html", data, runs=page.runs_view(data, args.get("model"), args.get("status"), args.get("page"))
+    )
 
 
 @bp.get("/r/<token>/image")
@@ -217,9 +225,14 @@ def export_csv(token: str):
     data = _load(token)
     outputs = queries.run_outputs(db.get(), data.report.id)
     body = "\ufeff" + exports.runs_csv(data, outputs)  # the BOM makes spreadsheets read UTF-8
-    return Response(body, mimetype="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="{_export_name(data.report, "csv")}"',
-        "Cache-Control": "private, no-store"})
+    return Response(
+        body,
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="{_export_name(data.report, "csv")}"',
+            "Cache-Control": "private, no-store",
+        },
+    )
 
 
 @bp.get("/r/<token>/report.json")
@@ -227,9 +240,14 @@ def export_json(token: str):
     data = _load(token)
     outputs = queries.run_outputs(db.get(), data.report.id)
     body = json.dumps(exports.report_json(data, outputs), ensure_ascii=False, indent=2)
-    return Response(body, mimetype="application/json", headers={
-        "Content-Disposition": f'attachment; filename="{_export_name(data.report, "json")}"',
-        "Cache-Control": "private, no-store"})
+    return Response(
+        body,
+        mimetype="application/json",
+        headers={
+            "Content-Disposition": f'attachment; filename="{_export_name(data.report, "json")}"',
+            "Cache-Control": "private, no-store",
+        },
+    )
 
 
 @bp.post("/r/<token>/share/rotate")

@@ -1,4 +1,5 @@
 """Providers: how the engine calls a vision model. See base.py for the interface."""
+
 from __future__ import annotations
 
 from ...domain import OPENAI_COMPATIBLE, PROVIDER_CHOICES, SIMULATED, api_key
@@ -32,9 +33,12 @@ def make_provider(config: dict) -> Provider:
     if kind == SIMULATED:
         speed = config.get("SIMULATED_SPEED")
         fixed = config.get("SIMULATED_FIXED_LATENCY")
-        return SimulatedProvider(speed=1.0 if speed in (None, "") else float(speed),
-                                 fixed_latency=None if fixed in (None, "") else float(fixed))
+        return SimulatedProvider(
+            speed=1.0 if speed in (None, "") else float(speed),
+            fixed_latency=None if fixed in (None, "") else float(fixed),
+        )
     if not key:
-        raise ValueError("PROVIDER is openai_compatible but no API key is set: "
-                         "set PROVIDER_API_KEY (or OPENROUTER_API_KEY).")
+        raise ValueError(
+            "PROVIDER is openai_compatible but no API key is set: set PROVIDER_API_KEY (or OPENROUTER_API_KEY)."
+        )
     return OpenAICompatibleProvider(base_url=config.get("PROVIDER_BASE_URL") or DEFAULT_BASE_URL, api_key=key)

@@ -4,6 +4,7 @@ The engine retries `RateLimited` (honouring `retry_after`) and measures latency 
 providers make exactly one attempt per `call` and turn every failure into a
 `ProviderError` whose message can be shown to users as is (it never holds a secret).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -19,17 +20,17 @@ class CallRequest:
     sample_index: int
     prompt: str
     image_bytes: bytes = field(repr=False)
-    image_mime: str                 # e.g. "image/png"
+    image_mime: str  # e.g. "image/png"
     expected: dict = field(repr=False)  # the user's expected JSON; only the simulated provider reads it
-    tier: str                       # catalog tier of the model: free|budget|mid|premium|ultra
+    tier: str  # catalog tier of the model: free|budget|mid|premium|ultra
 
 
 @dataclass(frozen=True)
 class CallResult:
-    text: str                       # raw output exactly as returned
+    text: str  # raw output exactly as returned
     input_tokens: int | None
     output_tokens: int | None
-    cost_usd: Decimal | None        # as reported by the provider, else None (the engine uses catalog prices)
+    cost_usd: Decimal | None  # as reported by the provider, else None (the engine uses catalog prices)
 
 
 class ProviderError(Exception):
@@ -46,7 +47,7 @@ class RateLimited(ProviderError):
 
 @runtime_checkable
 class Provider(Protocol):
-    name: str                       # "openai_compatible" | "simulated"
+    name: str  # "openai_compatible" | "simulated"
     is_simulated: bool
 
     async def call(self, req: CallRequest, timeout: float) -> CallResult: ...

@@ -6,6 +6,7 @@ are off (`max_retries=0`): the engine decides about retries. Every failure becom
 (messages are scrubbed of it, and the SDK's exceptions are not chained, so they cannot
 leak it into logged tracebacks either).
 """
+
 from __future__ import annotations
 
 import base64
@@ -32,8 +33,9 @@ class OpenAICompatibleProvider:
             raise ValueError("an API key is required for the openai_compatible provider")
         self._api_key = api_key
         self.base_url = base_url
-        self._client = openai.AsyncOpenAI(base_url=base_url, api_key=api_key, max_retries=0,
-                                          default_headers=extra_headers or None)
+        self._client = openai.AsyncOpenAI(
+            base_url=base_url, api_key=api_key, max_retries=0, default_headers=extra_headers or None
+        )
 
     def __repr__(self) -> str:
         return f"OpenAICompatibleProvider(base_url={self.base_url!r})"
@@ -41,7 +43,8 @@ class OpenAICompatibleProvider:
     async def call(self, req: CallRequest, timeout: float) -> CallResult:
         try:
             completion = await self._client.chat.completions.create(
-                model=req.model_id, messages=_messages(req), timeout=timeout)
+                model=req.model_id, messages=_messages(req), timeout=timeout
+            )
         except openai.APITimeoutError:
             raise ProviderError(f"timed out after {timeout:g} s") from None
         except openai.APIStatusError as e:
@@ -59,8 +62,10 @@ class OpenAICompatibleProvider:
 
     def _status_error(self, e: openai.APIStatusError) -> ProviderError:
         if e.status_code == 429:
-            return RateLimited(self._clean(f"rate limited (HTTP 429): {_body_message(e)}"),
-                               retry_after=parse_retry_after(e.response.headers))
+            return RateLimited(
+                self._clean(f"rate limited (HTTP 429): {_body_message(e)}"),
+                retry_after=parse_retry_after(e.response.headers),
+            )
         return ProviderError(self._clean(f"HTTP {e.status_code}: {_body_message(e)}"))
 
     def _result(self, completion) -> CallResult:
@@ -86,16 +91,21 @@ class OpenAICompatibleProvider:
         message = message.replace(self._api_key, "[redacted]")
         message = re.sub(r"\s+", " ", message).strip()
         if len(message) > MAX_MESSAGE_CHARS:
-            message = message[:MAX_MESSAGE_CHARS - 1].rstrip() + "…"
+            message = message[: MAX_MESSAGE_CHARS - 1].rstrip() + "…"
         return message.replace(self._api_key, "[redacted]")  # in case the cut made a new match
 
 
 def _messages(req: CallRequest) -> list[ChatCompletionMessageParam]:
     data = base64.b64encode(req.image_bytes).decode("ascii")
-    return [{"role": "user", "content": [
-        {"type": "text", "text": req.prompt},
-        {"type": "image_url", "image_url": {"url": f"data:{req.image_mime};base64,{data}"}},
-    ]}]
+    return [
+        {
+            "role": "user",
+            "content": [
+                {"type": "text", "text": req.prompt},
+                {"type": "image_url", "image_url": {"url": f"data:{req.image_mime};base64,{data}"}},
+            ],
+        }
+    ]
 
 
 def _body_message(e: openai.APIStatusError) -> str:

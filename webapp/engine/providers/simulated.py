@@ -25,6 +25,7 @@ Profiles by catalog tier (unknown tiers behave as "mid"):
 - Rate limits happen only on the first attempt of a run (attempts are counted per run in
   the provider instance), with retry_after = 0.5 x speed; retries always get through.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -54,11 +55,19 @@ PROFILES = {
     "ultra": Profile(8.0, 0.03, 0.005, 0.02, 0.03),
 }
 
-EXTRA_FIELDS = [("notes", "Some text was hard to read."), ("confidence", 0.92), ("currency", "USD"),
-                ("language", "en"), ("page", 1), ("comment", None)]
-PROSE = [("Here is the extracted data:\n\n", ""),
-         ("Sure! Based on the image, here is the JSON:\n", "\n\nLet me know if you need anything else."),
-         ("", "\n\nNote: some values were partially obscured and may be approximate.")]
+EXTRA_FIELDS = [
+    ("notes", "Some text was hard to read."),
+    ("confidence", 0.92),
+    ("currency", "USD"),
+    ("language", "en"),
+    ("page", 1),
+    ("comment", None),
+]
+PROSE = [
+    ("Here is the extracted data:\n\n", ""),
+    ("Sure! Based on the image, here is the JSON:\n", "\n\nLet me know if you need anything else."),
+    ("", "\n\nNote: some values were partially obscured and may be approximate."),
+]
 MAX_TRACKED_RUNS = 50_000
 
 
@@ -85,8 +94,8 @@ class SimulatedProvider:
         rng = random.Random(_hash(":".join(map(str, key))))
         profile = PROFILES.get(req.tier, PROFILES["mid"])
         model_hash = _hash(req.model_id)
-        model_factor = 0.7 + 0.6 * (model_hash % 1000) / 999              # accuracy: 0.7 .. 1.3
-        model_speed = 0.8 + 0.4 * (model_hash // 1000 % 1000) / 999      # latency: 0.8 .. 1.2
+        model_factor = 0.7 + 0.6 * (model_hash % 1000) / 999  # accuracy: 0.7 .. 1.3
+        model_speed = 0.8 + 0.4 * (model_hash // 1000 % 1000) / 999  # latency: 0.8 .. 1.2
         # Draw every decision up front, in a fixed order: retries see the same run.
         rate_limited = rng.random() < profile.rate_limit and attempt == 0
         failed = rng.random() < profile.error
@@ -104,8 +113,7 @@ class SimulatedProvider:
         await self._sleep(latency, timeout)
         text = _render(_corrupt(req.expected, rng, min(profile.corrupt * model_factor, 1.0)), rng, profile)
         input_tokens = rng.randint(1200, 1800) + len(req.prompt) // 4
-        return CallResult(text=text, input_tokens=input_tokens, output_tokens=max(1, len(text) // 4),
-                          cost_usd=None)
+        return CallResult(text=text, input_tokens=input_tokens, output_tokens=max(1, len(text) // 4), cost_usd=None)
 
     async def aclose(self) -> None:
         self._attempts.clear()
@@ -155,8 +163,8 @@ def _damage(value, rng: random.Random):
             return None
         i = rng.randrange(len(value) - 1)
         if rng.random() < 0.5:
-            return value[:i] + value[i + 1] + value[i] + value[i + 2:]   # swapped letters
-        return value[:i] + value[i + 1:]                                 # dropped letter
+            return value[:i] + value[i + 1] + value[i] + value[i + 2 :]  # swapped letters
+        return value[:i] + value[i + 1 :]  # dropped letter
     return "N/A" if value is None else value
 
 
@@ -169,7 +177,7 @@ def _change_digit(value, rng: random.Random):
         return value
     i = rng.choice(positions)
     digit = rng.choice([d for d in "0123456789" if d != text[i]])
-    changed = text[:i] + digit + text[i + 1:]
+    changed = text[:i] + digit + text[i + 1 :]
     if isinstance(value, str):
         return changed
     return int(changed) if isinstance(value, int) else float(changed)
@@ -178,7 +186,7 @@ def _change_digit(value, rng: random.Random):
 def _render(value, rng: random.Random, profile: Profile) -> str:
     body = json.dumps(value, ensure_ascii=False, indent=2 if rng.random() < 0.5 else None)
     if rng.random() < profile.truncate:
-        return body[:max(1, int(len(body) * rng.uniform(0.3, 0.9)))]   # hit the output limit
+        return body[: max(1, int(len(body) * rng.uniform(0.3, 0.9)))]  # hit the output limit
     style = rng.random()
     if style < 0.6:
         return body
