@@ -220,19 +220,18 @@ def _export_name(report, extension: str) -> str:
     return f"visionbench-report-{report.id}{'-simulated' if report.is_simulated else ''}.{extension}"
 
 
+def _download(data, body: str, mimetype: str, extension: str) -> Response:
+    name = _export_name(data.report, extension)
+    headers = {"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "private, no-store"}
+    return Response(body, mimetype=mimetype, headers=headers)
+
+
 @bp.get("/r/<token>/runs.csv")
 def export_csv(token: str):
     data = _load(token)
     outputs = queries.run_outputs(db.get(), data.report.id)
     body = "\ufeff" + exports.runs_csv(data, outputs)  # the BOM makes spreadsheets read UTF-8
-    return Response(
-        body,
-        mimetype="text/csv",
-        headers={
-            "Content-Disposition": f'attachment; filename="{_export_name(data.report, "csv")}"',
-            "Cache-Control": "private, no-store",
-        },
-    )
+    return _download(data, body, "text/csv", "csv")
 
 
 @bp.get("/r/<token>/report.json")
@@ -240,14 +239,7 @@ def export_json(token: str):
     data = _load(token)
     outputs = queries.run_outputs(db.get(), data.report.id)
     body = json.dumps(exports.report_json(data, outputs), ensure_ascii=False, indent=2)
-    return Response(
-        body,
-        mimetype="application/json",
-        headers={
-            "Content-Disposition": f'attachment; filename="{_export_name(data.report, "json")}"',
-            "Cache-Control": "private, no-store",
-        },
-    )
+    return _download(data, body, "application/json", "json")
 
 
 @bp.post("/r/<token>/share/rotate")
