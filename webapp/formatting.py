@@ -32,6 +32,12 @@ def duration(seconds) -> str:
     return f"{hours} h {minutes:02d} min"
 
 
+def minutes_until(moment: datetime, now: datetime) -> str:
+    """'12 minutes': the wait until `moment` in whole minutes, rounded up, at least 1."""
+    minutes = max(1, -(-int((moment - now).total_seconds()) // 60))
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+
+
 def milliseconds(value) -> str:
     if value is None:
         return "—"

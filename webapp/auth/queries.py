@@ -67,11 +67,6 @@ def delete_session(conn, token_hash: str) -> None:
     conn.execute("DELETE FROM user_sessions WHERE token_hash = %(token_hash)s", {"token_hash": token_hash})
 
 
-def lock_attempts(conn, key: str) -> None:
-    """Until the transaction ends, other attempts under this key wait here."""
-    conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%(key)s, 0))", {"key": key})
-
-
 def recent_attempts(conn, key: str, window: dt.timedelta) -> list[dt.datetime]:
     """When each attempt under `key` within `window` was made, newest first."""
     rows = conn.execute(

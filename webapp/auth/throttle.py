@@ -12,6 +12,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from ..db import advisory_xact_lock
+from ..formatting import minutes_until
 from . import queries
 
 WINDOW = dt.timedelta(minutes=15)
@@ -24,8 +26,7 @@ class Refusal:
     retry_at: dt.datetime  # when the oldest counted attempt leaves the window
 
     def wait_text(self, now: dt.datetime) -> str:
-        minutes = max(1, -(-int((self.retry_at - now).total_seconds()) // 60))
-        return f"{minutes} minute{'s' if minutes != 1 else ''}"
+        return minutes_until(self.retry_at, now)
 
 
 def _pair(email: str, address: str) -> str:
@@ -40,7 +41,7 @@ def admit_login(conn, email: str, address: str | None, max_failures: int) -> tup
     """(refusal, []) when the pair or the address is over its limit; else (None, ids of the
     attempt recorded for this login, to take back if the password is right)."""
     address = address or "unknown"
-    queries.lock_attempts(conn, _address(address))
+    advisory_xact_lock(conn, _address(address))
     for key, limit in ((_pair(email, address), max_failures), (_address(address), max_failures * PER_ADDRESS_FACTOR)):
         recent = queries.recent_attempts(conn, key, WINDOW)
         if len(recent) >= limit:
@@ -55,7 +56,7 @@ def take_back(conn, attempt_ids: list[int], email: str, address: str | None) -> 
 
 def admit_signup(conn, address: str | None, per_hour: int) -> Refusal | None:
     key = f"signup:{address or 'unknown'}"
-    queries.lock_attempts(conn, key)
+    advisory_xact_lock(conn, key)
     recent = queries.recent_attempts(conn, key, SIGNUP_WINDOW)
     if len(recent) >= per_hour:
         return Refusal(recent[per_hour - 1] + SIGNUP_WINDOW)

@@ -9,6 +9,7 @@ import datetime as dt
 
 from flask import current_app
 
+from ..formatting import minutes_until
 from . import queries
 from .uploads import MAX_IMAGES
 
@@ -29,10 +30,10 @@ def may_start(conn, owner_id: int) -> str | None:
         )
     if usage.started_last_hour >= config["MAX_BENCHMARKS_PER_HOUR"] and usage.oldest_start_last_hour:
         free_at = usage.oldest_start_last_hour + dt.timedelta(hours=1)
-        minutes = max(1, -(-int((free_at - dt.datetime.now(dt.UTC)).total_seconds()) // 60))
+        wait = minutes_until(free_at, dt.datetime.now(dt.UTC))
         return (
             f"You started {usage.started_last_hour} benchmarks in the last hour, the most allowed. "
-            f"Your draft is saved: start it in {minutes} minute{'s' if minutes != 1 else ''}."
+            f"Your draft is saved: start it in {wait}."
         )
     return None
 

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from psycopg.types.json import Jsonb
 
-from ..db import fetch_all, fetch_one
+from ..db import advisory_xact_lock, fetch_all, fetch_one
 from ..domain import ReportStatus, new_share_token
 from ..engine.jobs import enqueue_run_benchmark
 from .spec import DraftForm, Spec
@@ -279,9 +279,8 @@ def progress_row(conn, report_id: int) -> ProgressRow | None:
 
 
 def lock_owner(conn, owner_id: int, purpose: str) -> None:
-    """Until the transaction ends, the same owner's other requests for `purpose` wait here: a
-    limit checked and then used cannot be overrun by requests sent at once."""
-    conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%(key)s, 0))", {"key": f"owner:{owner_id}:{purpose}"})
+    """Until the transaction ends, the same owner's other requests for `purpose` wait here."""
+    advisory_xact_lock(conn, f"owner:{owner_id}:{purpose}")
 
 
 @dataclass

@@ -96,6 +96,12 @@ def connection(timeout: float | None = None) -> Iterator[psycopg.Connection]:
         yield conn
 
 
+def advisory_xact_lock(conn, key: str) -> None:
+    """Until the transaction ends, others asking for the same `key` wait here: a limit checked
+    and then used cannot be overrun by requests sent at once."""
+    conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%(key)s, 0))", {"key": key})
+
+
 def fetch_all(conn, cls, sql: str, params=None) -> list:
     with conn.cursor(row_factory=class_row(cls)) as cur:
         return cur.execute(sql, params).fetchall()
