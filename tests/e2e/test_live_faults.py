@@ -111,6 +111,24 @@ def test_a_refused_socket_reloads_the_page_onto_the_login_form(page, live_server
     expect(processing.pill()).to_have_count(0)
 
 
+def test_a_refusal_from_a_server_going_away_reloads_once_it_answers(page, live_server, database_url):
+    owner = sign_up(page, live_server.url, database_url)
+    report_id = create_benchmark(database_url, owner, images=1, samples=2)
+    sockets = []  # the page's sockets, held here instead of reaching the server
+    page.route_web_socket(re.compile(r"/live$"), lambda ws: sockets.append(ws))
+    processing = open_processing(page, live_server.url, report_id)
+    other_tab = page.context.new_page()
+    other_tab.goto(live_server.url + "/dashboard")
+    Dashboard(other_tab).log_out()
+    page.route("**/*", lambda route: route.abort("connectionrefused"))  # the server is gone...
+    sockets[-1].close(code=1008, reason="not allowed")  # ...right after refusing the viewer
+    expect(processing.pill()).to_have_text("Reloading…")
+    page.wait_for_timeout(2000)  # several probes fail meanwhile; a reload now would strand the page
+    assert page.url.endswith(f"/benchmarks/{report_id}/processing")
+    page.unroute("**/*")  # the server is back
+    expect(page).to_have_url(re.compile(r"/login\?next="), timeout=10_000)
+
+
 def test_offline_longer_than_two_pings_then_back_is_live_with_the_exact_state(page, database_url, tmp_path):
     server = LiveServer(database_url, tmp_path, {"LIVE_PING_INTERVAL": "1"}).start()
     try:

@@ -1,8 +1,8 @@
 // Processing page: keep the live socket connected until the report is finished, show the
 // connection state, announce milestones politely. "Reconnecting…" always means a retry is on
 // its way: the ws extension retries only closes 1006/1011/1012/1013, so this file retries every
-// other close itself, and reloads the page when the server refuses the viewer (1008): the
-// reload then lands on the login page, or on the report (once: see refused()).
+// other close itself, and reloads the page when the server refuses the viewer (1008), once the
+// server answers: the reload then lands on the login page, or on the report (see refused()).
 (function () {
   "use strict";
   if (!window.htmx) return;
@@ -13,6 +13,7 @@
   var wrapper = null;     // the extension's socket wrapper, for reconnect()
   var retries = 0;
   var retryTimer = null;
+  var reloading = false;  // refused: the page reloads, the socket stays closed
 
   // Capped near 5 s with jitter (the extension's own backoff grows to about a minute).
   function retryDelay(count) {
@@ -79,13 +80,24 @@
     }
     sessionStorage.setItem(RELOADED, String(Date.now()));
     setPill("reconnecting", "Reloading…");
-    setTimeout(function () { location.reload(); }, retryDelay(0));
+    reloading = true;
+    setTimeout(reloadWhenServing, retryDelay(0));
+  }
+
+  // The refusal may come from a server that is going away (a deploy): reloading then would
+  // leave the browser's error page, without this script to try again. Reload only once the
+  // server answers an HTTP request (any status: the reload shows the login page or the report).
+  function reloadWhenServing() {
+    fetch(location.href, { method: "HEAD", cache: "no-store", credentials: "same-origin" }).then(
+      function () { location.reload(); },
+      function () { setTimeout(reloadWhenServing, retryDelay(retries++)); }
+    );
   }
 
   // A tab coming back, or a page restored from the back/forward cache, must not wait for a
   // retry timer that may have been throttled in the background.
   function resumeIfClosed() {
-    if (socket && socket.readyState === WebSocket.CLOSED && !finished()) reconnectNow();
+    if (socket && socket.readyState === WebSocket.CLOSED && !finished() && !reloading) reconnectNow();
   }
   document.addEventListener("visibilitychange", function () {
     if (document.visibilityState === "visible") resumeIfClosed();
