@@ -124,7 +124,7 @@ class TcpProxy:
                 sink.sendall(data)
                 if towards_client and self.mode == THROTTLE:
                     time.sleep(len(data) / self.rate)
-        except OSError:
+        except (OSError, ValueError):  # ValueError: the other direction closed this socket
             _abort(sink)
 
 
