@@ -1,29 +1,12 @@
 """The recommendation's margins at their exact edges, and every sentence of its rationale, word for word."""
 
-from decimal import Decimal
-
+from tests.support.model_stats import model
 from webapp.reports.recommend import rank, recommend
 from webapp.reports.stats import ModelStats
 
 ACCURACY_FIRST = ["accuracy", "cost", "speed"]
 COST_FIRST = ["cost", "accuracy", "speed"]
 SPEED_FIRST = ["speed", "cost", "accuracy"]
-
-
-def model(name, accuracy, cost, latency, exact=0.5, failed=0, complete=10):
-    return ModelStats(
-        model_id=name.lower(),
-        name=name,
-        tier=None,
-        runs=complete + failed,
-        complete=complete,
-        failed=failed,
-        accuracy=accuracy,
-        exact_rate=exact,
-        cost_per_run=Decimal(cost),
-        median_latency_ms=latency,
-        p95_latency_ms=latency * 1.5,
-    )
 
 
 class Verdict:

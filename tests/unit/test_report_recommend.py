@@ -1,32 +1,14 @@
 """The recommendation, error patterns and completion email settings, on small known inputs."""
 
-from decimal import Decimal
-
 import pytest
 
+from tests.support.model_stats import model
 from tests.support.reports import run
 from webapp.reports.email import parse_smtp_url
 from webapp.reports.exports import safe_cell
 from webapp.reports.patterns import error_patterns
 from webapp.reports.recommend import rank, recommend
 from webapp.reports.stats import ModelStats
-
-
-def model(name, accuracy, cost, latency, exact=0.5, failed=0, complete=10):
-    return ModelStats(
-        model_id=name.lower(),
-        name=name,
-        tier=None,
-        runs=complete + failed,
-        complete=complete,
-        failed=failed,
-        accuracy=accuracy,
-        exact_rate=exact,
-        cost_per_run=Decimal(cost),
-        median_latency_ms=latency,
-        p95_latency_ms=latency * 1.5,
-    )
-
 
 # Dear and accurate; nearly as accurate and cheap; fast and much less accurate; one that never worked.
 PRO = model("Pro", 0.95, "0.0100", 4000)
