@@ -67,12 +67,12 @@ def _configure_login(app: Flask) -> None:
 
 def _configure_templates(app: Flask) -> None:
     from .catalog import load_catalog
-    from .domain import RunStatus
+    from .domain import OUTPUT_MODE_LABELS, RunStatus
     from .formatting import register_filters
 
     app.extensions["catalog"] = load_catalog(app.config.get("CATALOG_FILE"))
     register_filters(app)
-    app.jinja_env.globals.update(product_name=PRODUCT_NAME, RunStatus=RunStatus)
+    app.jinja_env.globals.update(product_name=PRODUCT_NAME, RunStatus=RunStatus, output_mode_labels=OUTPUT_MODE_LABELS)
 
 
 def _configure_blueprints(app: Flask) -> None:

@@ -2,7 +2,9 @@
 
 The default catalog ships as ``webapp/data/model-catalog.csv``. An operator can point
 ``CATALOG_FILE`` at a file with the same columns to override it. A first line of the form
-``# prices as of YYYY-MM-DD`` records when the prices were taken.
+``# prices as of YYYY-MM-DD`` records when the prices were taken. The optional column
+``structured_output`` says how a model can be held to an output schema: ``json_schema``,
+``json_object`` or ``none`` (the default: the schema goes in the prompt).
 """
 
 from __future__ import annotations
@@ -15,7 +17,15 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from .domain import ESTIMATE_INPUT_TOKENS, ESTIMATE_OUTPUT_TOKENS, TIER_LABELS, TIERS
+from .domain import (
+    ESTIMATE_INPUT_TOKENS,
+    ESTIMATE_OUTPUT_TOKENS,
+    OUTPUT_SUPPORT,
+    STRONGEST,
+    TIER_LABELS,
+    TIERS,
+    OutputMode,
+)
 
 DEFAULT_FILE = Path(__file__).parent / "data" / "model-catalog.csv"
 COLUMNS = ("id", "name", "provider", "tier", "input_usd_per_mtok", "output_usd_per_mtok", "context_window")
@@ -36,6 +46,7 @@ class Model:
     input_usd_per_mtok: Decimal
     output_usd_per_mtok: Decimal
     context_window: int
+    output_support: OutputMode = OutputMode.PROMPT  # the strongest output mode it supports
 
     @property
     def is_free(self) -> bool:
@@ -74,6 +85,16 @@ class Catalog:
             for t in TIERS
             if any(m.tier == t for m in self.models)
         ]
+
+    def output_modes(self, model_ids: list[str], choice: str) -> dict[str, str]:
+        """The mode each model is first asked in: the strongest it supports, or the prompt for
+        all when the user chose to compare on equal terms."""
+        modes = {}
+        for model_id in model_ids:
+            model = self.get(model_id)
+            supported = model.output_support if model else OutputMode.PROMPT
+            modes[model_id] = (supported if choice == STRONGEST else OutputMode.PROMPT).value
+        return modes
 
     def __contains__(self, model_id: object) -> bool:
         return model_id in self._by_id
@@ -146,7 +167,12 @@ def _model(row: dict, where: str, seen: set[str]) -> Model:
         context = int((row["context_window"] or "0").strip())
     except ValueError:
         raise CatalogError(f"{where}: context_window '{row['context_window']}' is not a whole number") from None
-    return Model(model_id, name, (row["provider"] or "").strip(), tier, prices[0], prices[1], context)
+    support = (row.get("structured_output") or "none").strip().lower()
+    if support not in OUTPUT_SUPPORT:
+        raise CatalogError(f"{where}: structured_output '{support}' is not one of {', '.join(OUTPUT_SUPPORT)}")
+    return Model(
+        model_id, name, (row["provider"] or "").strip(), tier, prices[0], prices[1], context, OUTPUT_SUPPORT[support]
+    )
 
 
 def presets(catalog: Catalog) -> list[Preset]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Mapping
+from dataclasses import dataclass
 from enum import StrEnum
 from itertools import permutations
 from typing import Any, Protocol
@@ -115,6 +116,76 @@ DEFAULT_PRIORITY_ORDER = "-".join(PRIORITIES)
 def priority_list(order: str) -> list[str]:
     """'cost-accuracy-speed' -> ['cost', 'accuracy', 'speed']: the form's value as stored."""
     return order.split("-")
+
+
+# Output modes ----------------------------------------------------------------------------------
+
+
+class OutputMode(StrEnum):
+    """How a model is held to the benchmark's output schema, strongest first."""
+
+    JSON_SCHEMA = "json_schema"  # response_format with the schema, enforced by the provider
+    JSON_OBJECT = "json_object"  # JSON mode, the schema in a system message
+    PROMPT = "prompt"  # the schema in the prompt only
+
+    @property
+    def label(self) -> str:
+        return OUTPUT_MODE_LABELS[self]
+
+    @property
+    def weaker(self) -> OutputMode | None:
+        """The mode to try when a provider refuses this one."""
+        order = list(OutputMode)
+        index = order.index(self)
+        return order[index + 1] if index + 1 < len(order) else None
+
+
+@dataclass(frozen=True)
+class ModelOutputMode:
+    """How one model of a benchmark was asked for the schema: the mode planned at start, and
+    the weaker one it fell back to when its provider refused that."""
+
+    planned: OutputMode
+    fallback: OutputMode | None = None
+
+    @property
+    def used(self) -> OutputMode:
+        return self.fallback or self.planned
+
+    @property
+    def text(self) -> str:
+        if self.fallback is None:
+            return self.planned.label
+        return f"{self.fallback.label} ({self.planned.label.lower()} refused by the provider)"
+
+
+def model_output_mode(
+    planned: Mapping[str, str], fallbacks: Mapping[str, str], model_id: str
+) -> ModelOutputMode | None:
+    """From a report's output_modes and output_fallbacks; None for a report from before schemas."""
+    mode = planned.get(model_id)
+    if mode is None:
+        return None
+    fallback = fallbacks.get(model_id)
+    return ModelOutputMode(OutputMode(mode), OutputMode(fallback) if fallback else None)
+
+
+OUTPUT_MODE_LABELS = {
+    OutputMode.JSON_SCHEMA: "Structured output",
+    OutputMode.JSON_OBJECT: "JSON mode",
+    OutputMode.PROMPT: "Prompt only",
+}
+# The catalog's `structured_output` column: what the model supports (none: prompt only).
+OUTPUT_SUPPORT = {
+    "json_schema": OutputMode.JSON_SCHEMA,
+    "json_object": OutputMode.JSON_OBJECT,
+    "none": OutputMode.PROMPT,
+}
+STRONGEST, PROMPT_ONLY = "strongest", "prompt"
+OUTPUT_MODE_CHOICES = {
+    STRONGEST: "The strongest each model supports (structured output, else JSON mode, else the prompt)",
+    PROMPT_ONLY: "The prompt only, for every model: compares models on equal terms",
+}
 
 
 # Share tokens ----------------------------------------------------------------------------------

@@ -399,3 +399,38 @@ def test_field_by_field_table_shows_each_models_share_and_sorts_by_a_model(clien
     assert html.lstrip().startswith('<section id="fields"') and 'aria-sort="ascending"' in html
     assert [r[0] for r in table_rows(html, "fields")] == ["items[].name", "items[].price", "merchant", "total"]
     assert table_rows(page_html(client, f"/r/{token}?fields=nonsense"), "fields")[0][0] == "total"
+
+
+def test_each_models_output_mode_and_fallback_are_on_the_page_and_in_both_exports(client, logged_in, database_url):
+    modes = {MODELS[0]: "json_schema", MODELS[1]: "json_schema", MODELS[2]: "json_object"}
+    report_id = make_report(database_url, user_id(database_url), output_mode=modes)
+    with psycopg.connect(database_url) as conn:
+        conn.execute(
+            """UPDATE reports SET output_fallbacks = '{"google/gemini-2.5-flash": "json_object"}' WHERE id = %s""",
+            (report_id,),
+        )
+        conn.execute(
+            "UPDATE benchmark_runs SET output_mode = CASE WHEN model_id = %s THEN 'json_schema' ELSE 'json_object' END"
+            " WHERE report_id = %s AND status <> 'pending'",
+            (MODELS[0], report_id),
+        )
+    token = share_token(database_url, report_id)
+    names = [row[1].replace(" ★ Recommended", "") for row in table_rows(page_html(client, f"/r/{token}"), "ranking")]
+    assert f"{NANO} Structured output" in names
+    assert f"{FLASH} JSON mode (structured output refused by the provider)" in names
+    assert f"{SONNET} JSON mode" in names
+    html = page_html(client, f"/r/{token}")
+    assert "Strongest mode each model supports" in html and '"merchant"' in html  # the schema, shown
+
+    body = json.loads(client.get(f"/r/{token}/report.json").get_data(as_text=True))
+    summary = {m["model_id"]: (m["output_mode"], m["output_mode_fallback"]) for m in body["summary"]}
+    assert summary == {
+        MODELS[0]: ("json_schema", None),
+        MODELS[1]: ("json_schema", "json_object"),
+        MODELS[2]: ("json_object", None),
+    }
+    assert body["report"]["output_schema"]["required"] == ["merchant", "total", "items"]
+    assert {r["output_mode"] for r in body["runs"] if r["model_id"] == MODELS[0]} == {"json_schema"}
+    text = client.get(f"/r/{token}/runs.csv").get_data(as_text=True)
+    csv_modes = {(r["model_id"], r["output_mode"]) for r in csv.DictReader(io.StringIO(text.lstrip("\ufeff")))}
+    assert csv_modes == {(MODELS[0], "json_schema"), (MODELS[1], "json_object"), (MODELS[2], "json_object")}

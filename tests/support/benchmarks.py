@@ -14,6 +14,7 @@ from webapp.auth.passwords import hash_password
 from webapp.benchmarks import queries
 from webapp.benchmarks.spec import Spec
 from webapp.benchmarks.uploads import check_image
+from webapp.output_schema import infer
 
 EXPECTED = {"merchant": "Corner Grocery", "total": 12.5, "items": [{"name": "Tea", "price": 3.1}]}
 MODELS = ["openai/gpt-5-nano", "google/gemini-2.5-flash", "anthropic/claude-sonnet-4.5"]
@@ -35,6 +36,9 @@ def create_benchmark(
     budget: str = "7",
     prompt: str = "Extract the receipt as JSON please.",
     expected: dict = EXPECTED,
+    output_schema: dict | None = None,
+    # One mode for every model, or one per model; None: none recorded (as before output schemas).
+    output_mode: str | dict[str, str] | None = None,
 ) -> int:
     with psycopg.connect(url) as conn:
         for i in range(images):
@@ -51,8 +55,11 @@ def create_benchmark(
             budget=Decimal(budget),
             model_ids=list(models),
             expected={d.id: expected for d in drafts},
+            output_schema=output_schema if output_schema is not None else infer([expected]),
+            output_mode_choice="prompt" if output_mode in ("prompt", None) else "strongest",
         )
-        return queries.create_report(conn, owner_id, spec, provider, provider == "simulated")
+        modes = output_mode if isinstance(output_mode, dict) else {m: output_mode for m in models if output_mode}
+        return queries.create_report(conn, owner_id, spec, provider, provider == "simulated", modes)
 
 
 def wait_for(predicate, timeout: float = 30.0, interval: float = 0.05, message: str = "condition"):

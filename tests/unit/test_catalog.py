@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from webapp.catalog import CatalogError, load_catalog, parse_catalog, presets
-from webapp.domain import TIERS
+from webapp.domain import TIERS, OutputMode
 
 HEADER = "id,name,provider,tier,input_usd_per_mtok,output_usd_per_mtok,context_window\n"
 
@@ -79,3 +79,25 @@ def test_presets_are_cheapest_first_and_only_reference_known_models():
     assert found[0].model_ids == ("openai/gpt-5-nano", "openai/gpt-4.1-nano", "google/gemini-2.0-flash-001")
     for preset in found:
         assert preset.model_ids and all(m in catalog for m in preset.model_ids)
+
+
+def test_structured_output_support_comes_from_its_column_and_defaults_to_the_prompt():
+    catalog = load_catalog()
+    assert catalog.get("openai/gpt-5").output_support is OutputMode.JSON_SCHEMA
+    assert catalog.get("google/gemma-3-27b-it:free").output_support is OutputMode.JSON_OBJECT
+    assert catalog.get("anthropic/claude-opus-4").output_support is OutputMode.PROMPT
+    assert parse_catalog(HEADER + "a,A,x,mid,1,1,1\n").get("a").output_support is OutputMode.PROMPT  # no column
+    with_column = HEADER.strip() + ",structured_output\n" + "a,A,x,mid,1,1,1,JSON_OBJECT\nb,B,x,mid,1,1,1,\n"
+    catalog = parse_catalog(with_column)
+    assert (
+        catalog.get("a").output_support is OutputMode.JSON_OBJECT
+        and catalog.get("b").output_support is OutputMode.PROMPT
+    )
+    assert catalog.output_modes(["a", "b", "gone"], "strongest") == {
+        "a": "json_object",
+        "b": "prompt",
+        "gone": "prompt",
+    }
+    assert catalog.output_modes(["a"], "prompt") == {"a": "prompt"}
+    with pytest.raises(CatalogError, match="cat.csv line 2: structured_output 'tools' is not one of json_schema"):
+        parse_catalog(HEADER.strip() + ",structured_output\na,A,x,mid,1,1,1,tools\n", source="cat.csv")

@@ -52,44 +52,55 @@ def _bracket_depth(text: str) -> int:
 
 
 def _no_constant(name: str) -> float:
-    raise ExpectedJSONError(f"The expected JSON has {name}, which is not a JSON number; write a number or null.")
+    raise ExpectedJSONError(f"{{subject}} has {name}, which is not a JSON number; write a number or null.")
 
 
 def _finite_float(text: str) -> float:
     value = float(text)
     if not math.isfinite(value):
-        raise ExpectedJSONError(f"The expected JSON has a number too large to store ({text[:40]}).")
+        raise ExpectedJSONError(f"{{subject}} has a number too large to store ({text[:40]}).")
     return value
 
 
-def parse_expected(text: str | None) -> dict:
+def load_storable_json(
+    text: str,
+    subject: str,
+    invalid: str = "This is not valid JSON",
+    max_chars: int = MAX_EXPECTED_CHARS,
+    max_depth: int = MAX_DEPTH,
+):
+    """JSON typed by a user, parsed and checked that PostgreSQL can store it; the messages name
+    `subject` ("The expected JSON"). Any JSON value: the caller checks its shape."""
     text = (text or "").strip()
-    if not text:
-        raise ExpectedJSONError("Enter the JSON you expect for this image.")
-    if len(text) > MAX_EXPECTED_CHARS:
-        raise ExpectedJSONError(
-            f"The expected JSON is {len(text):,} characters; at most {MAX_EXPECTED_CHARS:,} are allowed."
-        )
+    if len(text) > max_chars:
+        raise ExpectedJSONError(f"{subject} is {len(text):,} characters; at most {max_chars:,} are allowed.")
     # Checked before parsing: json.loads recurses and would fail on very deep input.
-    if _bracket_depth(text) > MAX_DEPTH:
-        raise ExpectedJSONError(f"The expected JSON is nested more than {MAX_DEPTH} levels deep.")
+    if _bracket_depth(text) > max_depth:
+        raise ExpectedJSONError(f"{subject} is nested more than {max_depth} levels deep.")
     try:
         value = json.loads(text, parse_constant=_no_constant, parse_float=_finite_float)
     except json.JSONDecodeError as e:
-        raise ExpectedJSONError(f"This is not valid JSON: {e.msg} (line {e.lineno}, column {e.colno}).") from None
-    except ValueError as e:  # from the hooks below, or an integer past Python's digit limit
+        raise ExpectedJSONError(f"{invalid}: {e.msg} (line {e.lineno}, column {e.colno}).") from None
+    except ValueError as e:  # from the hooks above, or an integer past Python's digit limit
         message = (
-            str(e)
+            str(e).replace("{subject}", subject)
             if isinstance(e, ExpectedJSONError)
-            else ("The expected JSON has an integer with too many digits to store; use fewer than 4,300.")
+            else f"{subject} has an integer with too many digits to store; use fewer than 4,300."
         )
         raise ExpectedJSONError(message) from None
     found = problem_in_json(value)
     if found:
-        raise ExpectedJSONError(f"The expected JSON {found}; remove it.")
+        raise ExpectedJSONError(f"{subject} {found}; remove it.")
+    if _depth(value, max_depth) > max_depth:
+        raise ExpectedJSONError(f"{subject} is nested more than {max_depth} levels deep.")
+    return value
+
+
+def parse_expected(text: str | None) -> dict:
+    if not (text or "").strip():
+        raise ExpectedJSONError("Enter the JSON you expect for this image.")
+    value = load_storable_json(text or "", "The expected JSON")
     if not isinstance(value, dict):
         kind = {list: "an array", str: "a string", bool: "true/false", type(None): "null"}.get(type(value), "a number")
         raise ExpectedJSONError(f"The expected JSON must be an object ({{ … }}), not {kind}.")
-    if _depth(value, MAX_DEPTH) > MAX_DEPTH:
-        raise ExpectedJSONError(f"The expected JSON is nested more than {MAX_DEPTH} levels deep.")
     return value

@@ -13,6 +13,7 @@ from dataclasses import asdict
 
 from flask_wtf import FlaskForm
 from wtforms import (
+    HiddenField,
     MultipleFileField,
     RadioField,
     SelectChoice,
@@ -22,8 +23,10 @@ from wtforms import (
     TextAreaField,
 )
 
-from ..domain import COMPARE_MODES, DEFAULT_PRIORITY_ORDER, PRIORITY_ORDERS, STRICT
+from ..domain import COMPARE_MODES, DEFAULT_PRIORITY_ORDER, OUTPUT_MODE_CHOICES, PRIORITY_ORDERS, STRICT, STRONGEST
 from ..text_input import StorableText
+from . import schema_field
+from .schema_field import SCHEMA_MAX
 from .spec import PROMPT_MAX, TITLE_MAX, DraftForm
 
 EXPECTED_PREFIX = "expected-"
@@ -57,6 +60,15 @@ class NewBenchmarkForm(FlaskForm):
         validators=[StorableText(200, max_items=100)],
     )
     images = MultipleFileField("Images")
+    output_schema = TextAreaField("JSON Schema", validators=[StorableText(SCHEMA_MAX)])
+    schema_shown = HiddenField(validators=[StorableText(SCHEMA_MAX)])  # the inferred schema the page showed
+    output_mode_choice = RadioField(
+        "How each model is asked for it",
+        choices=[SelectChoice(k, v) for k, v in OUTPUT_MODE_CHOICES.items()],
+        default=STRONGEST,
+        validate_choice=False,
+        validators=[StorableText(20)],
+    )
 
     def draft(self) -> DraftForm:
         """What was entered, as the draft keeps it: strings as typed (validated: storable, and
@@ -69,6 +81,8 @@ class NewBenchmarkForm(FlaskForm):
             priorities=self.priorities.data or "",
             budget=self.budget.data or "",
             models=list(self.models.data or []),
+            output_schema=schema_field.kept_text(self.output_schema.data or "", self.schema_shown.data or ""),
+            output_mode_choice=self.output_mode_choice.data or STRONGEST,
         )
 
     def expected_texts(self) -> dict[int, str]:
@@ -99,4 +113,7 @@ def new_benchmark_form(images, draft: DraftForm | None = None) -> NewBenchmarkFo
     data = None
     if draft is not None:
         data = {**asdict(draft), **{f"{EXPECTED_PREFIX}{i.id}": i.expected_text for i in images}}
+        schema = schema_field.state(draft.output_schema, images)
+        data["output_schema"] = schema.text
+        data["schema_shown"] = schema.text if schema.is_inferred else ""
     return Form(data=data)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ..catalog import Catalog
-from ..domain import ReportStatus
+from ..domain import ModelOutputMode, ReportStatus, model_output_mode
 from . import queries
 
 # Without JS, the processing page reloads itself this often (and its pill says so).
@@ -27,6 +27,7 @@ class ModelProgress:
     accuracy: float | None
     median_latency_ms: float | None
     last_error: str | None
+    output_mode: ModelOutputMode | None = None  # None: a report from before output schemas
 
     @property
     def percent(self) -> int:
@@ -121,6 +122,7 @@ def _to_progress(row: queries.ProgressRow, catalog: Catalog) -> Progress:
                 accuracy=s.get("accuracy"),
                 median_latency_ms=s.get("median_latency_ms"),
                 last_error=s.get("last_error"),
+                output_mode=model_output_mode(row.output_modes, row.output_fallbacks, model_id),
             )
         )
     return Progress(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from psycopg.types.json import Jsonb
+from psycopg.types.json import Json, Jsonb
 
 from ..db import advisory_xact_lock, fetch_all, fetch_one
 from ..domain import ReportStatus, new_share_token
@@ -133,15 +133,19 @@ def report_image_data(conn, report_id: int, image_id: int) -> ImageData | None:
     )
 
 
-def create_report(conn, owner_id: int, spec: Spec, provider: str, is_simulated: bool) -> int:
+def create_report(
+    conn, owner_id: int, spec: Spec, provider: str, is_simulated: bool, output_modes: dict[str, str]
+) -> int:
     """The report, its images and ALL its runs (pending), and its job: one transaction."""
     title = spec.title or f"Benchmark of {len(spec.model_ids)} model{'s' if len(spec.model_ids) != 1 else ''}"
     report_id = conn.execute(
         """
         INSERT INTO reports (owner_id, title, prompt, compare_mode, samples_per_image, priorities,
-                             model_ids, budget_usd, provider, is_simulated, share_token)
+                             model_ids, budget_usd, provider, is_simulated, share_token,
+                             output_schema, output_mode_choice, output_modes)
         VALUES (%(owner)s, %(title)s, %(prompt)s, %(mode)s, %(samples)s, %(priorities)s,
-                %(models)s, %(budget)s, %(provider)s, %(simulated)s, %(token)s)
+                %(models)s, %(budget)s, %(provider)s, %(simulated)s, %(token)s,
+                %(schema)s, %(mode_choice)s, %(output_modes)s)
         RETURNING id""",
         {
             "owner": owner_id,
@@ -155,6 +159,9 @@ def create_report(conn, owner_id: int, spec: Spec, provider: str, is_simulated: 
             "provider": provider,
             "simulated": is_simulated,
             "token": new_share_token(),
+            "schema": Json(spec.output_schema),
+            "mode_choice": spec.output_mode_choice,
+            "output_modes": Jsonb(output_modes),
         },
     ).fetchone()[0]
     for position, (draft_image_id, expected) in enumerate(spec.expected.items()):
@@ -224,6 +231,7 @@ def cancel_report(conn, report_id: int, owner_id: int) -> bool:
 PROGRESS_SQL = """
 SELECT r.id, r.owner_id, r.title, r.status, r.share_token, r.failure_reason, r.is_simulated,
        r.samples_per_image, r.model_ids, r.created_at, r.started_at, r.finished_at,
+       r.output_modes, r.output_fallbacks,
        (SELECT count(*) FROM report_images i WHERE i.report_id = r.id) AS image_count,
        now() AS now,
        coalesce((
@@ -268,6 +276,8 @@ class ProgressRow:
     finished_at: datetime | None
     image_count: int
     now: datetime
+    output_modes: dict[str, str]
+    output_fallbacks: dict[str, str]
     models: list[dict]  # per model: the counts above, decoded from json_agg by psycopg
 
 

@@ -6,8 +6,17 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from ..catalog import Catalog
-from ..domain import COMPARE_MODES, DEFAULT_PRIORITY_ORDER, PRIORITY_ORDERS, STRICT, priority_list
+from ..domain import (
+    COMPARE_MODES,
+    DEFAULT_PRIORITY_ORDER,
+    OUTPUT_MODE_CHOICES,
+    PRIORITY_ORDERS,
+    STRICT,
+    STRONGEST,
+    priority_list,
+)
 from ..formatting import money
+from . import schema_field
 from .expected_json import ExpectedJSONError, parse_expected
 from .uploads import MAX_IMAGES
 
@@ -32,6 +41,8 @@ class DraftForm:
     priorities: str = DEFAULT_PRIORITY_ORDER
     budget: str = ""
     models: list[str] = field(default_factory=list)
+    output_schema: str = ""  # empty: inferred from the expected JSON (webapp/benchmarks/schema_field.py)
+    output_mode_choice: str = STRONGEST
 
     @classmethod
     def from_json(cls, data: dict) -> DraftForm:
@@ -49,6 +60,8 @@ class Spec:
     budget: Decimal
     model_ids: list[str]
     expected: dict[int, dict]  # draft image id -> expected JSON
+    output_schema: dict
+    output_mode_choice: str
 
 
 def parse_samples(raw: str) -> int | None:
@@ -111,6 +124,14 @@ def validate(
             expected[image.id] = parse_expected(image.expected_text)
         except ExpectedJSONError as e:
             errors[f"expected-{image.id}"] = str(e)
+    schema = None
+    if expected:
+        state = schema_field.state(form.output_schema, images)
+        schema = state.schema
+        if state.error:
+            errors["output_schema"] = state.error
+    if form.output_mode_choice not in OUTPUT_MODE_CHOICES:
+        errors["output_mode_choice"] = "Choose how each model is asked for the output schema."
     if budget is not None and not errors and estimate_total > budget:
         estimate_text = money(estimate_total, 2 if estimate_total >= CENT else None)  # never "$0.00"
         errors["budget"] = (
@@ -118,7 +139,7 @@ def validate(
             f"{money(budget, 2)}. Choose fewer or cheaper models, fewer samples, or raise the "
             f"ceiling (at most ${hard_ceiling:.2f})."
         )
-    if errors or samples is None or budget is None:
+    if errors or samples is None or budget is None or schema is None:
         return None, errors
     return Spec(
         title=title,
@@ -129,4 +150,6 @@ def validate(
         budget=budget,
         model_ids=list(dict.fromkeys(form.models)),
         expected=expected,
+        output_schema=schema,
+        output_mode_choice=form.output_mode_choice,
     ), {}

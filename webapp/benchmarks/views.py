@@ -17,7 +17,7 @@ from flask_login import current_user, login_required
 from .. import db
 from ..catalog import presets
 from ..domain import SIMULATED, image_response, provider_for_new_benchmarks
-from . import limits, queries
+from . import limits, queries, schema_field
 from .drafts import UnstorableInput, save_posted_form
 from .estimate import estimate
 from .forms import new_benchmark_form
@@ -50,6 +50,7 @@ def _render_new(form, draft, images, status=200):
         catalog=catalog,
         presets=presets(catalog),
         estimate=_estimate_for(draft, images),
+        schema=schema_field.state(draft.output_schema, images),
         hard_ceiling=_hard_ceiling(),
         simulated=provider_for_new_benchmarks(current_app.config) == SIMULATED,
     ), status
@@ -143,7 +144,8 @@ def start():
         flash("That benchmark was already started.", "info")
         return redirect(url_for("reports.dashboard"), 303)
     provider = provider_for_new_benchmarks(current_app.config)
-    report_id = queries.create_report(conn, current_user.id, spec, provider, provider == SIMULATED)
+    modes = _catalog().output_modes(spec.model_ids, spec.output_mode_choice)
+    report_id = queries.create_report(conn, current_user.id, spec, provider, provider == SIMULATED, modes)
     queries.record_start(conn, current_user.id)
     db.commit()
     return redirect(url_for("benchmarks.processing", report_id=report_id), 303)

@@ -23,6 +23,9 @@ class ReportToRun:
     compare_mode: str
     budget_usd: Decimal
     provider: str
+    output_schema: dict | None
+    output_modes: dict  # model id -> the mode it is first asked in
+    output_fallbacks: dict  # model id -> the weaker mode it fell back to, if it did
 
 
 @dataclass
@@ -66,7 +69,8 @@ async def claim_report(conn, report_id: int, worker_id: str | None) -> ReportToR
                            worker_id = %(worker)s
         WHERE id = %(id)s AND status IN ('queued', 'running')
           AND (worker_id IS NULL OR worker_id = %(worker)s)
-        RETURNING id, owner_id, status, prompt, compare_mode, budget_usd, provider""",
+        RETURNING id, owner_id, status, prompt, compare_mode, budget_usd, provider, output_schema, output_modes,
+                  output_fallbacks""",
         {"id": report_id, "worker": worker_id},
     )
 
@@ -143,6 +147,7 @@ async def complete_run(
     parsed_json,
     comparison,
     parse_error,
+    output_mode: str | None = None,
 ) -> None:
     await conn.execute(
         """
@@ -151,7 +156,7 @@ async def complete_run(
             output_tokens = %(output_tokens)s, cost_usd = %(cost_usd)s, raw_output = %(raw_output)s,
             parsed_json = %(parsed_json)s, exact = %(exact)s, field_accuracy = %(field_accuracy)s,
             correct_fields = %(correct_fields)s, total_fields = %(total_fields)s,
-            diffs = %(diffs)s, error = %(error)s
+            diffs = %(diffs)s, error = %(error)s, output_mode = %(output_mode)s
         WHERE id = %(id)s AND status = 'running' AND attempts = %(attempt)s""",
         {
             "id": run_id,
@@ -169,6 +174,7 @@ async def complete_run(
             "total_fields": comparison.total_fields,
             "diffs": Jsonb(_without_nul([_diff_json(d) for d in comparison.diffs])),
             "error": parse_error,
+            "output_mode": output_mode,
         },
     )
 
@@ -196,13 +202,24 @@ def _jsonable(value):
         return repr(value)
 
 
-async def fail_run(conn, run_id: int, attempt: int, error: str, latency_ms: int | None) -> None:
+async def record_fallback(conn, report_id: int, model_id: str, mode: str) -> None:
+    await conn.execute(
+        """
+        UPDATE reports SET output_fallbacks = output_fallbacks || jsonb_build_object(%(model)s::text, %(mode)s::text)
+        WHERE id = %(id)s""",
+        {"id": report_id, "model": model_id, "mode": mode},
+    )
+
+
+async def fail_run(
+    conn, run_id: int, attempt: int, error: str, latency_ms: int | None, output_mode: str | None = None
+) -> None:
     await conn.execute(
         """
         UPDATE benchmark_runs SET status = 'failed', finished_at = now(), error = %(error)s,
-            latency_ms = %(latency_ms)s
+            latency_ms = %(latency_ms)s, output_mode = %(output_mode)s
         WHERE id = %(id)s AND status = 'running' AND attempts = %(attempt)s""",
-        {"id": run_id, "attempt": attempt, "error": error[:2000], "latency_ms": latency_ms},
+        {"id": run_id, "attempt": attempt, "error": error[:2000], "latency_ms": latency_ms, "output_mode": output_mode},
     )
 
 

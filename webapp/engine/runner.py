@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -13,10 +14,11 @@ import psycopg
 from psycopg_pool import AsyncConnectionPool
 
 from ..catalog import Catalog
+from ..domain import OutputMode
 from ..scoring import compare
 from . import queries as q
 from .json_extract import parse_lenient
-from .providers import CallRequest, Provider, ProviderError
+from .providers import CallRequest, ModeRejected, Provider, ProviderError
 from .reachability import Reachability
 from .retry import call_with_retries
 
@@ -153,6 +155,11 @@ class _EngineStop(Exception):
 
 
 async def _run_all(engine, report, provider, images, runs, budget) -> None:
+    # The mode each model is asked in; weakened for the model's later runs once refused.
+    modes = {
+        m: OutputMode(report.output_fallbacks.get(m) or report.output_modes.get(m) or OutputMode.PROMPT)
+        for m in {r.model_id for r in runs}
+    }
     model_slots = {m: asyncio.Semaphore(engine.max_calls_per_model) for m in {r.model_id for r in runs}}
     report_slots = asyncio.Semaphore(engine.max_calls_per_report)
 
@@ -160,12 +167,12 @@ async def _run_all(engine, report, provider, images, runs, budget) -> None:
         # Model slot first: a run waiting for its model must not hold one of the report's slots;
         # the worker's slots last, so that only runs ready to go wait for them.
         async with model_slots[run.model_id], report_slots, engine.call_slots:
-            await _execute(engine, report, provider, images[run.image_id], run, budget)
+            await _execute(engine, report, provider, images[run.image_id], run, budget, modes)
 
     await asyncio.gather(*(one(run) for run in runs))
 
 
-async def _execute(engine, report, provider, image, run, budget) -> None:
+async def _execute(engine, report, provider, image, run, budget, modes: dict[str, OutputMode]) -> None:
     model = engine.catalog.get(run.model_id)
     estimate = model.estimated_cost_per_run() if model else Decimal(0)
     if not budget.reserve(estimate):
@@ -187,14 +194,30 @@ async def _execute(engine, report, provider, image, run, budget) -> None:
         image_mime=image.mime,
         expected=image.expected,
         tier=model.tier if model else "mid",
+        output_mode=modes[run.model_id],
+        output_schema=report.output_schema,
     )
     started = time.perf_counter()
     engine.calls_in_flight += 1
     try:
-        result = await call_with_retries(provider, request, engine.call_timeout)
+        try:
+            result = await call_with_retries(provider, request, engine.call_timeout)
+        except ModeRejected:
+            weaker = request.output_mode.weaker
+            if weaker is None:
+                raise
+            # Once, in the next weaker mode; the model's later runs start there.
+            if list(OutputMode).index(weaker) > list(OutputMode).index(modes[run.model_id]):
+                modes[run.model_id] = weaker
+                await _with_db(engine, q.record_fallback, report.id, run.model_id, weaker.value)
+            request = dataclasses.replace(request, output_mode=weaker)
+            started = time.perf_counter()
+            result = await call_with_retries(provider, request, engine.call_timeout)
     except ProviderError as e:
         budget.settle(estimate, Decimal(0))
-        await _with_db(engine, q.fail_run, run.id, attempt, str(e) or type(e).__name__, _ms_since(started))
+        await _with_db(
+            engine, q.fail_run, run.id, attempt, str(e) or type(e).__name__, _ms_since(started), request.output_mode
+        )
         return
     finally:
         engine.calls_in_flight -= 1
@@ -218,6 +241,7 @@ async def _execute(engine, report, provider, image, run, budget) -> None:
         parsed_json=parsed.value if parsed.ok else None,
         comparison=comparison,
         parse_error=None if parsed.ok else parsed.error,
+        output_mode=request.output_mode,
     )
 
 

@@ -28,6 +28,7 @@ CSV_COLUMNS = [
     "output_tokens",
     "cost_usd",
     "error",
+    "output_mode",
     "raw_output",
 ]
 # A spreadsheet runs a cell starting with one of these as a formula: model output is untrusted.
@@ -72,6 +73,7 @@ def runs_csv(data: ReportData, outputs: dict[int, tuple]) -> str:
                 _number(run.output_tokens),
                 _number(run.cost_usd),
                 safe_cell(run.error),
+                run.output_mode or "",
                 safe_cell(outputs.get(run.id, (None, None))[0]),
             ]
         )
@@ -84,6 +86,7 @@ def _money(value: Decimal | None):
 
 def _model_summary(m: ModelStats, rank: int | None, data: ReportData) -> dict:
     interval = data.interval(m.model_id)
+    mode = data.report.output_mode(m.model_id)
     return {
         "rank": rank,
         "model_id": m.model_id,
@@ -102,6 +105,8 @@ def _model_summary(m: ModelStats, rank: int | None, data: ReportData) -> dict:
         "complete": m.complete,
         "failed": m.failed,
         "skipped": m.skipped,
+        "output_mode": mode.planned.value if mode else None,
+        "output_mode_fallback": mode.fallback.value if mode and mode.fallback else None,
     }
 
 
@@ -119,6 +124,8 @@ def report_json(data: ReportData, outputs: dict[int, tuple]) -> dict:
             "provider": report.provider,
             "prompt": report.prompt,
             "compare_mode": report.compare_mode,
+            "output_schema": report.output_schema,
+            "output_mode_choice": report.output_mode_choice,
             "samples_per_image": report.samples_per_image,
             "priorities": report.priorities,
             "model_ids": report.model_ids,
@@ -179,6 +186,7 @@ def report_json(data: ReportData, outputs: dict[int, tuple]) -> dict:
                 "output_tokens": r.output_tokens,
                 "cost_usd": _money(r.cost_usd),
                 "error": r.error,
+                "output_mode": r.output_mode,
                 "raw_output": outputs.get(r.id, (None, None))[0],
                 "parsed_json": outputs.get(r.id, (None, None))[1],
                 "diffs": r.diffs,

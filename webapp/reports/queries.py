@@ -10,7 +10,7 @@ from psycopg.rows import class_row
 from psycopg.types.json import Jsonb
 
 from ..db import fetch_all, fetch_one
-from ..domain import ReportStatus, RunStatus, new_share_token
+from ..domain import ModelOutputMode, ReportStatus, RunStatus, model_output_mode, new_share_token
 
 
 @dataclass
@@ -84,9 +84,17 @@ class SharedReport:
     expected_edited_at: datetime | None
     rescored_runs: int
     image_count: int
+    output_schema: dict | None
+    output_mode_choice: str
+    output_modes: dict[str, str]
+    output_fallbacks: dict[str, str]
 
     def __post_init__(self) -> None:
         self.status = ReportStatus(self.status)
+
+    def output_mode(self, model_id: str) -> ModelOutputMode | None:
+        """How the model was asked for the output schema (None: a report from before schemas)."""
+        return model_output_mode(self.output_modes, self.output_fallbacks, model_id)
 
     @property
     def finished(self) -> bool:
@@ -108,7 +116,8 @@ def report_by_token(conn, token: str) -> SharedReport | None:
                r.priorities, r.model_ids, r.budget_usd, r.provider, r.is_simulated, r.share_token,
                r.share_revoked_at, r.failure_reason, r.created_at, r.started_at, r.finished_at,
                r.expected_edited_at, r.rescored_runs,
-               (SELECT count(*) FROM report_images i WHERE i.report_id = r.id) AS image_count
+               (SELECT count(*) FROM report_images i WHERE i.report_id = r.id) AS image_count,
+               r.output_schema, r.output_mode_choice, r.output_modes, r.output_fallbacks
         FROM reports r WHERE r.share_token = %(token)s""",
         {"token": token},
     )
@@ -172,6 +181,7 @@ class RunRow:
     total_fields: int | None
     diffs: list | None
     error: str | None
+    output_mode: str | None = None  # the mode its answer came back in
 
     def __post_init__(self) -> None:
         self.status = RunStatus(self.status)
@@ -183,7 +193,7 @@ def runs(conn, report_id: int) -> list[RunRow]:
         """
         SELECT r.id, r.model_id, r.image_id, i.position AS image_position, r.sample_index, r.status,
                r.latency_ms, r.input_tokens, r.output_tokens, r.cost_usd, r.exact, r.field_accuracy,
-               r.correct_fields, r.total_fields, r.diffs, r.error
+               r.correct_fields, r.total_fields, r.diffs, r.error, r.output_mode
         FROM benchmark_runs r JOIN report_images i ON i.id = r.image_id
         WHERE r.report_id = %(id)s
         ORDER BY i.position, r.model_id, r.sample_index""",
@@ -203,6 +213,7 @@ class RunOutput:
     field_accuracy: float | None
     diffs: list | None
     error: str | None
+    output_mode: str | None = None  # the mode its answer came back in
 
     def __post_init__(self) -> None:
         self.status = RunStatus(self.status)
@@ -213,7 +224,8 @@ def outputs_for_image(conn, report_id: int, image_id: int) -> list[RunOutput]:
         conn,
         RunOutput,
         """
-        SELECT id, model_id, sample_index, status, raw_output, parsed_json, field_accuracy, diffs, error
+        SELECT id, model_id, sample_index, status, raw_output, parsed_json, field_accuracy, diffs, error,
+               output_mode
         FROM benchmark_runs WHERE report_id = %(report)s AND image_id = %(image)s
         ORDER BY model_id, sample_index""",
         {"report": report_id, "image": image_id},

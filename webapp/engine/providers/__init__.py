@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ...domain import OPENAI_COMPATIBLE, PROVIDER_CHOICES, SIMULATED, api_key
-from .base import CallRequest, CallResult, Provider, ProviderError, RateLimited
+from .base import CallRequest, CallResult, ModeRejected, Provider, ProviderError, RateLimited
 from .openai_compatible import OpenAICompatibleProvider
 from .simulated import SimulatedProvider
 
@@ -11,6 +11,7 @@ __all__ = [
     "DEFAULT_BASE_URL",
     "CallRequest",
     "CallResult",
+    "ModeRejected",
     "OpenAICompatibleProvider",
     "Provider",
     "ProviderError",

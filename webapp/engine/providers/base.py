@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Protocol, runtime_checkable
 
+from ...domain import OutputMode
+
 
 @dataclass(frozen=True)
 class CallRequest:
@@ -23,6 +25,8 @@ class CallRequest:
     image_mime: str  # e.g. "image/png"
     expected: dict = field(repr=False)  # the user's expected JSON; only the simulated provider reads it
     tier: str  # catalog tier of the model: free|budget|mid|premium|ultra
+    output_mode: OutputMode = OutputMode.PROMPT  # how the model is held to output_schema
+    output_schema: dict | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)
@@ -35,6 +39,11 @@ class CallResult:
 
 class ProviderError(Exception):
     """A failed call; str(e) is a user-facing message with no secrets."""
+
+
+class ModeRejected(ProviderError):
+    """The provider refused the requested output mode (HTTP 400 naming response_format): the
+    engine asks once more in the next weaker mode."""
 
 
 class RateLimited(ProviderError):

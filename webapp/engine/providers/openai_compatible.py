@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import email.utils
+import json
 import math
 import re
 import time
@@ -19,7 +20,9 @@ from decimal import Decimal, InvalidOperation
 import openai
 from openai.types.chat import ChatCompletionMessageParam
 
-from .base import CallRequest, CallResult, ProviderError, RateLimited
+from ...domain import OutputMode
+from ...output_schema import for_strict_mode
+from .base import CallRequest, CallResult, ModeRejected, ProviderError, RateLimited
 
 MAX_MESSAGE_CHARS = 300
 
@@ -43,7 +46,7 @@ class OpenAICompatibleProvider:
     async def call(self, req: CallRequest, timeout: float) -> CallResult:
         try:
             completion = await self._client.chat.completions.create(
-                model=req.model_id, messages=_messages(req), timeout=timeout
+                model=req.model_id, messages=_messages(req), timeout=timeout, **_output_format(req)
             )
         except openai.APITimeoutError:
             raise ProviderError(f"timed out after {timeout:g} s") from None
@@ -66,7 +69,10 @@ class OpenAICompatibleProvider:
                 self._clean(f"rate limited (HTTP 429): {_body_message(e)}"),
                 retry_after=parse_retry_after(e.response.headers),
             )
-        return ProviderError(self._clean(f"HTTP {e.status_code}: {_body_message(e)}"))
+        message = self._clean(f"HTTP {e.status_code}: {_body_message(e)}")
+        if e.status_code == 400 and _REFUSED_MODE.search(message):
+            return ModeRejected(message)
+        return ProviderError(message)
 
     def _result(self, completion) -> CallResult:
         if isinstance(completion, (str, bytes)):  # a 200 whose body is not JSON (a proxy's page, say)
@@ -95,17 +101,45 @@ class OpenAICompatibleProvider:
         return message.replace(self._api_key, "[redacted]")  # in case the cut made a new match
 
 
+# A 400 that names the output format: the provider (or this model behind it) refuses the mode.
+_REFUSED_MODE = re.compile(r"response_format|json_schema|structured output", re.IGNORECASE)
+SCHEMA_NAME = "extraction"
+
+
 def _messages(req: CallRequest) -> list[ChatCompletionMessageParam]:
+    """JSON mode carries the schema in a system message; prompt mode at the end of the prompt;
+    structured outputs in response_format only (see _output_format)."""
     data = base64.b64encode(req.image_bytes).decode("ascii")
-    return [
-        {
-            "role": "user",
-            "content": [
-                {"type": "text", "text": req.prompt},
-                {"type": "image_url", "image_url": {"url": f"data:{req.image_mime};base64,{data}"}},
-            ],
+    prompt = req.prompt
+    if req.output_schema is not None and req.output_mode is OutputMode.PROMPT:
+        prompt = f"{prompt}\n\n{schema_instruction(req.output_schema)}"
+    user: ChatCompletionMessageParam = {
+        "role": "user",
+        "content": [
+            {"type": "text", "text": prompt},
+            {"type": "image_url", "image_url": {"url": f"data:{req.image_mime};base64,{data}"}},
+        ],
+    }
+    if req.output_schema is not None and req.output_mode is OutputMode.JSON_OBJECT:
+        return [{"role": "system", "content": schema_instruction(req.output_schema)}, user]
+    return [user]
+
+
+def schema_instruction(schema: dict) -> str:
+    return "Answer with one JSON object that satisfies this JSON Schema:\n" + json.dumps(schema, ensure_ascii=False)
+
+
+def _output_format(req: CallRequest) -> dict:
+    if req.output_schema is None or req.output_mode is OutputMode.PROMPT:
+        return {}
+    if req.output_mode is OutputMode.JSON_OBJECT:
+        return {"response_format": {"type": "json_object"}}
+    return {
+        "response_format": {
+            "type": "json_schema",
+            "json_schema": {"name": SCHEMA_NAME, "strict": True, "schema": for_strict_mode(req.output_schema)},
         }
-    ]
+    }
 
 
 def _body_message(e: openai.APIStatusError) -> str:

@@ -22,6 +22,9 @@ Profiles by catalog tier (unknown tiers behave as "mid"):
 - Text: usually bare JSON, sometimes in a ```json fence or inside prose, rarely truncated.
 - `fixed_latency` (seconds, for measuring the engine): every call takes exactly that long and
   never fails or hits a rate limit; outputs are still damaged as above.
+- Output modes: asked for structured output (`json_schema`), it answers bare JSON that
+  satisfies the schema (damage keeps each value's type; nothing dropped or invented); in JSON
+  mode (`json_object`), bare JSON that always parses; prompt only, as above.
 - Rate limits happen only on the first attempt of a run (attempts are counted per run in
   the provider instance), with retry_after = 0.5 x speed; retries always get through.
 """
@@ -35,6 +38,8 @@ import random
 from collections import OrderedDict
 from dataclasses import dataclass
 
+from ...domain import OutputMode
+from ...output_schema import mismatches
 from .base import CallRequest, CallResult, ProviderError, RateLimited
 
 
@@ -111,7 +116,12 @@ class SimulatedProvider:
             await self._sleep(0.5 * latency, timeout)
             raise ProviderError("simulated provider error: upstream 502")
         await self._sleep(latency, timeout)
-        text = _render(_corrupt(req.expected, rng, min(profile.corrupt * model_factor, 1.0)), rng, profile)
+        mode = req.output_mode if req.output_schema is not None else OutputMode.PROMPT
+        constrained = mode is OutputMode.JSON_SCHEMA
+        answer = _corrupt(req.expected, rng, min(profile.corrupt * model_factor, 1.0), constrained)
+        if constrained and req.output_schema is not None and mismatches(req.output_schema, answer, limit=1):
+            answer = req.expected  # a schema the damage cannot keep to (an enum, a pattern...)
+        text = _render(answer, rng, profile, bare=mode is not OutputMode.PROMPT)
         input_tokens = rng.randint(1200, 1800) + len(req.prompt) // 4
         return CallResult(text=text, input_tokens=input_tokens, output_tokens=max(1, len(text) // 4), cost_usd=None)
 
@@ -135,37 +145,38 @@ class SimulatedProvider:
         await asyncio.sleep(seconds)
 
 
-def _corrupt(value, rng: random.Random, p: float):
-    """A copy of `value` with each leaf damaged with probability p, fields dropped and added."""
+def _corrupt(value, rng: random.Random, p: float, constrained: bool = False):
+    """A copy of `value` with each leaf damaged with probability p, fields dropped and added
+    (constrained: as a schema-enforcing provider allows, every key kept and each value's type)."""
     if isinstance(value, dict):
-        out = {k: _corrupt(v, rng, p) for k, v in value.items() if not rng.random() < p / 4}
-        if rng.random() < p / 2:
+        out = {k: _corrupt(v, rng, p, constrained) for k, v in value.items() if constrained or not rng.random() < p / 4}
+        if rng.random() < p / 2 and not constrained:
             name, extra = rng.choice(EXTRA_FIELDS)
             out.setdefault(name, extra)
         return out
     if isinstance(value, list):
-        items = [_corrupt(v, rng, p) for v in value]
+        items = [_corrupt(v, rng, p, constrained) for v in value]
         if len(items) > 1 and rng.random() < p / 4:
             del items[rng.randrange(len(items))]
         return items
-    return _damage(value, rng) if rng.random() < p else value
+    return _damage(value, rng, constrained) if rng.random() < p else value
 
 
-def _damage(value, rng: random.Random):
+def _damage(value, rng: random.Random, constrained: bool = False):
     if isinstance(value, bool):
         return not value
     if isinstance(value, (int, float)):
-        return str(value) if rng.random() < 0.4 else _change_digit(value, rng)
+        return str(value) if rng.random() < 0.4 and not constrained else _change_digit(value, rng)
     if isinstance(value, str):
         if any(c.isdigit() for c in value):
             return _change_digit(value, rng)
         if len(value) < 2:
-            return None
+            return value if constrained else None
         i = rng.randrange(len(value) - 1)
         if rng.random() < 0.5:
             return value[:i] + value[i + 1] + value[i] + value[i + 2 :]  # swapped letters
         return value[:i] + value[i + 1 :]  # dropped letter
-    return "N/A" if value is None else value
+    return "N/A" if value is None and not constrained else value
 
 
 def _change_digit(value, rng: random.Random):
@@ -183,8 +194,11 @@ def _change_digit(value, rng: random.Random):
     return int(changed) if isinstance(value, int) else float(changed)
 
 
-def _render(value, rng: random.Random, profile: Profile) -> str:
+def _render(value, rng: random.Random, profile: Profile, bare: bool = False) -> str:
+    """The answer's text; `bare` (JSON mode, structured outputs): the JSON alone, whole."""
     body = json.dumps(value, ensure_ascii=False, indent=2 if rng.random() < 0.5 else None)
+    if bare:
+        return body
     if rng.random() < profile.truncate:
         return body[: max(1, int(len(body) * rng.uniform(0.3, 0.9)))]  # hit the output limit
     style = rng.random()
