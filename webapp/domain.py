@@ -238,6 +238,13 @@ def providers_a_worker_runs(config: Mapping[str, Any]) -> list[str]:
 # short, so that a revoked share link soon stops showing it even from a browser's cache.
 IMAGE_CACHE_SECONDS = 300
 
+# What the models are sent of an image (settings MAX_IMAGE_SIDE and MAX_IMAGE_BYTES). A 2,048 px
+# long side is what OpenAI scales to anyway and within Anthropic's 8,000 px. Anthropic refuses
+# an image over 5 MiB measured on its base64 text, which is 4/3 of the bytes: 3.75 MiB of image
+# is exactly 5 MiB of base64, and under every other provider's limit too.
+SENT_IMAGE_MAX_SIDE = 2048
+SENT_IMAGE_MAX_BYTES = 5 * 1024 * 1024 * 3 // 4
+
 
 class StoredImage(Protocol):
     data: bytes
