@@ -41,6 +41,12 @@ def test_refuses_decompression_bomb():
         check_image("bomb.png", decompression_bomb())
 
 
+def test_takes_a_50_megapixel_phone_photo_and_refuses_more():
+    assert check_image("phone.png", image_bytes("PNG", (8160, 6120))).width == 8160
+    with pytest.raises(ImageRejected, match="8200 x 6200 pixels; at most 50 million"):
+        check_image("big.png", image_bytes("PNG", (8200, 6200)))
+
+
 def test_refuses_files_over_10_mb():
     data = png() + b"\0" * (MAX_IMAGE_BYTES + 1 - len(png()))
     assert len(data) == MAX_IMAGE_BYTES + 1

@@ -11,7 +11,8 @@ from PIL import Image, UnidentifiedImageError
 from .image_end import ENDS
 
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
-MAX_IMAGE_PIXELS = 40_000_000  # ~ 8000 x 5000: more than any scan needs, far below a bomb
+# A 50-megapixel phone photo (8,160 x 6,120) and any scan; far below a decompression bomb.
+MAX_IMAGE_PIXELS = 50_000_000
 MAX_IMAGES = 10
 MAX_FILENAME = 200
 FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
