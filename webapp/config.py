@@ -11,6 +11,8 @@ from pathlib import Path
 
 import platformdirs
 
+from .domain import SENT_IMAGE_MAX_BYTES, SENT_IMAGE_MAX_SIDE
+
 APP_NAME = "visionbench"
 
 
@@ -22,14 +24,17 @@ def default_data_dir() -> Path:
     return Path(platformdirs.user_data_dir(APP_NAME))
 
 
-def _int(environ, name: str, default: int) -> int:
+def _int(environ, name: str, default: int, minimum: int | None = None) -> int:
     raw = environ.get(name, "").strip()
     if not raw:
         return default
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError:
         raise SystemExit(f"{name} must be a whole number, got {raw!r}") from None
+    if minimum is not None and value < minimum:
+        raise SystemExit(f"{name} must be at least {minimum}, got {value}")
+    return value
 
 
 def _float(environ, name: str, default: float) -> float:
@@ -91,6 +96,10 @@ def load_config(environ=None) -> dict:
         "CALL_TIMEOUT_SECONDS": _float(environ, "CALL_TIMEOUT_SECONDS", 120.0),
         "MAX_CALLS_PER_MODEL": _int(environ, "MAX_CALLS_PER_MODEL", 3),
         "MAX_CALLS_PER_REPORT": _int(environ, "MAX_CALLS_PER_REPORT", 10),
+        # What the models are sent of each image: the long side in pixels, and the bytes above
+        # which it is encoded again, smaller (webapp/engine/image_prep.py).
+        "MAX_IMAGE_SIDE": _int(environ, "MAX_IMAGE_SIDE", SENT_IMAGE_MAX_SIDE, minimum=64),
+        "MAX_IMAGE_BYTES": _int(environ, "MAX_IMAGE_BYTES", SENT_IMAGE_MAX_BYTES, minimum=10_000),
         "CATALOG_FILE": environ.get("CATALOG_FILE") or None,
         "BUDGET_CEILING_USD": _float(environ, "BUDGET_CEILING_USD", 7.0),
         # What one user may hold (webapp/benchmarks/limits.py).

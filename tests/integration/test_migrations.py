@@ -44,3 +44,27 @@ def test_two_processes_migrating_at_once_both_succeed(databases):
         assert applied[1] == [name for name, _ in migration_files()]
     finally:
         databases.drop(url)
+
+
+def test_images_of_reports_run_before_images_were_prepared_say_they_were_sent_as_uploaded(database_url):
+    from tests.support.benchmarks import create_benchmark, create_user
+    from tests.support.reports import make_report
+
+    owner = create_user(database_url)
+    finished = make_report(database_url, owner, images=2)
+    queued = create_benchmark(database_url, owner, images=1)
+    # The database as it was before 0008, with these reports in it; then 0008 applied to it.
+    with psycopg.connect(database_url) as conn:
+        conn.execute(
+            "ALTER TABLE report_images DROP COLUMN sent_data, DROP COLUMN sent_mime,"
+            " DROP COLUMN sent_width, DROP COLUMN sent_height"
+        )
+        conn.execute("DELETE FROM schema_migrations WHERE name = '0008_prepared_images.sql'")
+    assert migrate(database_url) == ["0008_prepared_images.sql"]
+    with psycopg.connect(database_url) as conn:
+        rows = conn.execute(
+            """SELECT report_id, (sent_mime, sent_width, sent_height) = (mime, width, height), sent_data IS NULL,
+                      sent_width IS NULL
+               FROM report_images ORDER BY report_id, position"""
+        ).fetchall()
+    assert rows == [(finished, True, True, False), (finished, True, True, False), (queued, None, True, True)]

@@ -39,12 +39,14 @@ def create_benchmark(
     output_schema: dict | None = None,
     # One mode for every model, or one per model; None: none recorded (as before output schemas).
     output_mode: str | dict[str, str] | None = None,
+    files: list[tuple[str, bytes]] | None = None,
 ) -> int:
+    """`files` (name, content) are the images, uploaded as a user would; else `images` small PNGs."""
+    if files is None:
+        files = [(f"receipt-{i}.png", png((40 + i, 30))) for i in range(images)]
     with psycopg.connect(url) as conn:
-        for i in range(images):
-            queries.add_draft_image(
-                conn, owner_id, check_image(f"receipt-{i}.png", png((40 + i, 30))), json.dumps(expected)
-            )
+        for name, content in files:
+            queries.add_draft_image(conn, owner_id, check_image(name, content), json.dumps(expected))
         drafts = queries.draft_images(conn, owner_id)
         spec = Spec(
             title="Test benchmark",

@@ -11,6 +11,7 @@ import psycopg
 from psycopg.rows import class_row
 from psycopg.types.json import Jsonb
 
+from .image_prep import Prepared
 from .jobs import DEFER_SQL, LOCK_PREFIX, defer_params
 
 
@@ -31,9 +32,11 @@ class ReportToRun:
 @dataclass
 class ImageToRun:
     id: int
+    position: int
     mime: str
-    data: bytes
+    data: bytes  # what the models are sent once prepared; the upload until then
     expected: dict
+    prepared: bool
 
 
 @dataclass
@@ -88,13 +91,34 @@ async def requeue_interrupted_runs(conn, report_id: int) -> int:
 
 
 async def load_images(conn, report_id: int) -> dict[int, ImageToRun]:
+    # One copy of each image in memory: the prepared one when there is one.
     rows = await _all(
         conn,
         ImageToRun,
-        "SELECT id, mime, data, expected FROM report_images WHERE report_id = %(id)s",
+        """
+        SELECT id, position, coalesce(sent_mime, mime) AS mime, coalesce(sent_data, data) AS data,
+               expected, sent_width IS NOT NULL AS prepared
+        FROM report_images WHERE report_id = %(id)s""",
         {"id": report_id},
     )
     return {row.id: row for row in rows}
+
+
+async def save_prepared(conn, image_id: int, prepared: Prepared) -> None:
+    """Kept once: the upload itself is not stored twice (sent_data NULL when unchanged)."""
+    await conn.execute(
+        """
+        UPDATE report_images SET sent_data = %(data)s, sent_mime = %(mime)s,
+                                 sent_width = %(width)s, sent_height = %(height)s
+        WHERE id = %(id)s AND sent_width IS NULL""",
+        {
+            "id": image_id,
+            "data": prepared.data if prepared.changed else None,
+            "mime": prepared.mime,
+            "width": prepared.width,
+            "height": prepared.height,
+        },
+    )
 
 
 async def pending_runs(conn, report_id: int) -> list[PendingRun]:

@@ -7,15 +7,16 @@ import dataclasses
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 import psycopg
 from psycopg_pool import AsyncConnectionPool
 
 from ..catalog import Catalog
-from ..domain import OutputMode
+from ..domain import SENT_IMAGE_MAX_BYTES, SENT_IMAGE_MAX_SIDE, OutputMode
 from ..scoring import compare
+from . import image_prep
 from . import queries as q
 from .json_extract import parse_lenient
 from .providers import CallRequest, ModeRejected, Provider, ProviderError
@@ -29,6 +30,9 @@ RETRY_MAX_SECONDS = 5.0
 # A statement gets this long, waiting for a connection included. A network that drops packets
 # silently, or a proxy that holds them, sends no error: only a deadline ends the wait.
 DB_DEADLINE_SECONDS = 10.0
+# Images prepared at once in this process, all benchmarks together: each keeps a core busy for
+# up to 2 s and holds up to 400 MB (a 24-megapixel WebP; measured by bench/images.py).
+IMAGES_PREPARED_AT_ONCE = 2
 
 
 @dataclass
@@ -42,6 +46,8 @@ class Engine:
     # the providers (and of its own CPU) at once.
     max_calls_per_worker: int = 1000
     call_timeout: float = 120.0
+    max_image_side: int = SENT_IMAGE_MAX_SIDE
+    max_image_bytes: int = SENT_IMAGE_MAX_BYTES
     # Called with the report id once a report has ended (the completion email).
     on_report_finished: Callable[[int], Awaitable[None]] | None = None
     # The process's id in engine_workers: the reports it claims are its own until it stops or
@@ -53,6 +59,7 @@ class Engine:
 
     def __post_init__(self):
         self.call_slots = asyncio.Semaphore(self.max_calls_per_worker)
+        self.preparation_slots = asyncio.Semaphore(IMAGES_PREPARED_AT_ONCE)
 
 
 async def _with_db(engine: Engine, action, *args, **kwargs):
@@ -109,6 +116,7 @@ async def run_report(engine: Engine, report_id: int) -> None:
         provider = engine.providers.get(report.provider)
         if provider is None:
             raise _EngineStop(f"The {report.provider} provider is not configured on this worker (is its API key set?).")
+        await _prepare_images(engine, report_id, images, {run.image_id for run in runs})
         await _run_all(engine, report, provider, images, runs, budget)
         await _finish(engine, report_id)
     except _EngineStop as stop:
@@ -138,6 +146,34 @@ async def _claim_in(conn, engine: Engine, report_id: int):
         runs = await q.pending_runs(conn, report_id)
         budget = Budget(report.budget_usd, await q.amount_spent(conn, report_id))
     return report, images, runs, budget
+
+
+async def _prepare_images(engine: Engine, report_id: int, images: dict, needed: set[int]) -> None:
+    """Each image the runs send, made as providers want it the first time the report is claimed,
+    and kept: every call, and every later claim (a restart, another worker) reuses it."""
+    for image_id in sorted(needed):
+        image = images[image_id]
+        if image.prepared:
+            continue
+        async with engine.preparation_slots:
+            try:  # in a thread: the event loop keeps every other benchmark's calls going
+                prepared = await asyncio.to_thread(
+                    image_prep.prepare, image.data, image.mime, engine.max_image_side, engine.max_image_bytes
+                )
+            except image_prep.Unpreparable as e:
+                raise _EngineStop(f"Image {image.position + 1} could not be prepared for the models ({e}).") from None
+        await _with_db(engine, q.save_prepared, image_id, prepared)
+        images[image_id] = replace(image, data=prepared.data, mime=prepared.mime, prepared=True)
+        log.info(
+            "report %s: image %s prepared, sent %s: %s x %s px, %s, %s bytes",
+            report_id,
+            image.position + 1,
+            "re-encoded" if prepared.changed else "as uploaded",
+            prepared.width,
+            prepared.height,
+            prepared.mime,
+            len(prepared.data),
+        )
 
 
 async def _announce(engine: Engine, report_id: int) -> None:

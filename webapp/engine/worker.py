@@ -96,6 +96,8 @@ async def _main(config: dict) -> None:
         max_calls_per_report=config["MAX_CALLS_PER_REPORT"],
         max_calls_per_worker=config["MAX_CALLS_PER_WORKER"],
         call_timeout=config["CALL_TIMEOUT_SECONDS"],
+        max_image_side=config["MAX_IMAGE_SIDE"],
+        max_image_bytes=config["MAX_IMAGE_BYTES"],
         on_report_finished=_completion_notifier(config, pool),
         worker_id=worker_id,
         database=database,
