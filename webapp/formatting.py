@@ -51,5 +51,36 @@ def when(value: datetime | None) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
+def file_size(size: int | None) -> str:
+    """Powers of 1,024, as the upload limits are written ("10 MB")."""
+    if size is None:
+        return "—"
+    if size < 1024:
+        return f"{size} bytes"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.0f} KB"
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
+def pixels(width: int, height: int) -> str:
+    return f"{width:,} × {height:,} px"
+
+
+_IMAGE_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WebP"}
+
+
+def image_format(mime: str) -> str:
+    return _IMAGE_FORMATS.get(mime, mime)
+
+
 def register_filters(app) -> None:
-    app.jinja_env.filters.update(money=money, percent=percent, duration=duration, ms=milliseconds, when=when)
+    app.jinja_env.filters.update(
+        money=money,
+        percent=percent,
+        duration=duration,
+        ms=milliseconds,
+        when=when,
+        file_size=file_size,
+        image_format=image_format,
+    )
+    app.jinja_env.globals.update(pixels=pixels)

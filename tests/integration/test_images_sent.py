@@ -2,7 +2,9 @@
 server, which keeps every request body; the image is read back from its data URL."""
 
 import base64
+import csv
 import io
+import json
 import re
 import signal
 from collections import defaultdict
@@ -15,6 +17,7 @@ from tests.support.benchmarks import EXPECTED, create_benchmark, create_user, re
 from tests.support.fake_openai import FakeOpenAI
 from tests.support.images import BLUE, RED, colour_at, encoded, is_close, noisy_background, upright_picture
 from tests.support.live_server import LiveServer
+from tests.support.reports import share_token
 from webapp.domain import SENT_IMAGE_MAX_BYTES
 
 MODELS = ["openai/gpt-5-nano", "google/gemini-2.5-flash"]
@@ -62,7 +65,9 @@ def run_to_the_end(database_url, workers, fake, report_id, **env) -> None:
     assert report_status(database_url, report_id) == "complete"
 
 
-def test_a_phone_photo_a_rotated_portrait_and_a_small_scan_reach_the_models_as_providers_want(database_url, workers):
+def test_a_phone_photo_a_rotated_portrait_and_a_small_scan_reach_the_models_as_providers_want(
+    database_url, workers, client
+):
     photo = encoded(upright_picture(background=noisy_background((8000, 6000))), "JPEG", quality=80)
     portrait = encoded(upright_picture((3000, 4000)), "JPEG", orientation=6, quality=95)  # stored 4,000 x 3,000
     scan = encoded(upright_picture((640, 480)), "PNG")
@@ -99,6 +104,29 @@ def test_a_phone_photo_a_rotated_portrait_and_a_small_scan_reach_the_models_as_p
             for r in conn.execute("SELECT data FROM report_images WHERE report_id = %s ORDER BY position", (report_id,))
         ]
     assert stored == [photo, portrait, scan]
+
+    token = share_token(database_url, report_id)
+    page = client.get(f"/r/{token}?image=1").get_data(as_text=True)
+    assert "Sent to the models: 2,048 × 1,536 px, JPEG" in page and "(uploaded: 8,000 × 6,000 px, JPEG" in page
+    page = client.get(f"/r/{token}?image=2").get_data(as_text=True)
+    assert "Sent to the models: 1,536 × 2,048 px, JPEG" in page and "(uploaded: 4,000 × 3,000 px" in page
+    page = client.get(f"/r/{token}?image=3").get_data(as_text=True)
+    assert f"Sent to the models as uploaded: 640 × 480 px, PNG, {len(scan) / 1024:.0f} KB." in page
+    exported = json.loads(client.get(f"/r/{token}/report.json").get_data(as_text=True))
+    assert [i["sent"] for i in exported["images"]] == [
+        {"width": 2048, "height": 1536, "mime": "image/jpeg", "bytes": len(photo_sent), "as_uploaded": False},
+        {"width": 1536, "height": 2048, "mime": "image/jpeg", "bytes": len(portrait_sent), "as_uploaded": False},
+        {"width": 640, "height": 480, "mime": "image/png", "bytes": len(scan), "as_uploaded": True},
+    ]
+    rows = list(csv.DictReader(io.StringIO(client.get(f"/r/{token}/runs.csv").get_data(as_text=True).lstrip("\ufeff"))))
+    sent = {(r["image_filename"], r["image_sent_width"], r["image_sent_height"]) for r in rows}
+    assert sent == {("photo.jpg", "2048", "1536"), ("portrait.jpg", "1536", "2048"), ("scan.png", "640", "480")}
+    assert exported["images"][0]["uploaded"] == {
+        "width": 8000,
+        "height": 6000,
+        "mime": "image/jpeg",
+        "bytes": len(photo),
+    }
 
 
 def test_a_benchmark_taken_over_by_another_worker_reuses_the_prepared_images(database_url, workers):

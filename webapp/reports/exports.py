@@ -7,6 +7,7 @@ import io
 from decimal import Decimal
 
 from .page import ReportData
+from .queries import ReportImage
 from .stats import ModelStats
 
 CSV_COLUMNS = [
@@ -17,6 +18,8 @@ CSV_COLUMNS = [
     "model_name",
     "image_position",
     "image_filename",
+    "image_sent_width",
+    "image_sent_height",
     "sample",
     "status",
     "field_accuracy",
@@ -47,12 +50,13 @@ def _number(value) -> str:
 
 
 def runs_csv(data: ReportData, outputs: dict[int, tuple]) -> str:
-    filenames = {i.id: i.filename for i in data.images}
+    images = {i.id: i for i in data.images}
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     report = data.report
     for run in data.runs:
+        image = images.get(run.image_id)
         writer.writerow(
             [
                 report.id,
@@ -61,7 +65,9 @@ def runs_csv(data: ReportData, outputs: dict[int, tuple]) -> str:
                 safe_cell(run.model_id),
                 safe_cell(data.name(run.model_id)),
                 run.image_position + 1,
-                safe_cell(filenames.get(run.image_id)),
+                safe_cell(image.filename if image else None),
+                _number(image.sent_width if image else None),
+                _number(image.sent_height if image else None),
                 run.sample_index + 1,
                 run.status,
                 _number(run.field_accuracy),
@@ -107,6 +113,26 @@ def _model_summary(m: ModelStats, rank: int | None, data: ReportData) -> dict:
         "skipped": m.skipped,
         "output_mode": mode.planned.value if mode else None,
         "output_mode_fallback": mode.fallback.value if mode and mode.fallback else None,
+    }
+
+
+def _image(i: ReportImage) -> dict:
+    return {
+        "id": i.id,
+        "position": i.position + 1,
+        "filename": i.filename,
+        "uploaded": {"width": i.width, "height": i.height, "mime": i.mime, "bytes": i.bytes},
+        # What the models were sent; null until the benchmark has started.
+        "sent": None
+        if i.sent_width is None
+        else {
+            "width": i.sent_width,
+            "height": i.sent_height,
+            "mime": i.sent_mime,
+            "bytes": i.sent_bytes,
+            "as_uploaded": i.sent_as_uploaded,
+        },
+        "expected": i.expected,
     }
 
 
@@ -165,10 +191,7 @@ def report_json(data: ReportData, outputs: dict[int, tuple]) -> dict:
             }
             for p in data.patterns
         ],
-        "images": [
-            {"id": i.id, "position": i.position + 1, "filename": i.filename, "expected": i.expected}
-            for i in data.images
-        ],
+        "images": [_image(i) for i in data.images],
         "runs": [
             {
                 "id": r.id,

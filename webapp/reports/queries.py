@@ -128,18 +128,30 @@ class ReportImage:
     id: int
     position: int
     filename: str
-    mime: str
+    mime: str  # the upload, as shown on the report
     width: int
     height: int
+    bytes: int
     expected: dict
+    # What the models were sent (engine/image_prep.py); None until the benchmark has started.
+    sent_mime: str | None
+    sent_width: int | None
+    sent_height: int | None
+    sent_bytes: int | None
+    sent_as_uploaded: bool | None
 
 
 def report_images(conn, report_id: int) -> list[ReportImage]:
+    # octet_length reads a stored image's length, not the image.
     return fetch_all(
         conn,
         ReportImage,
         """
-        SELECT id, position, filename, mime, width, height, expected
+        SELECT id, position, filename, mime, width, height, octet_length(data) AS bytes, expected,
+               sent_mime, sent_width, sent_height,
+               CASE WHEN sent_width IS NOT NULL THEN coalesce(octet_length(sent_data), octet_length(data)) END
+                   AS sent_bytes,
+               CASE WHEN sent_width IS NOT NULL THEN sent_data IS NULL END AS sent_as_uploaded
         FROM report_images WHERE report_id = %(id)s ORDER BY position""",
         {"id": report_id},
     )
