@@ -99,5 +99,5 @@ def test_structured_output_support_comes_from_its_column_and_defaults_to_the_pro
         "gone": "prompt",
     }
     assert catalog.output_modes(["a"], "prompt") == {"a": "prompt"}
-    with pytest.raises(CatalogError, match="cat.csv line 2: structured_output 'tools' is not one of json_schema"):
+    with pytest.raises(CatalogError, match=r"cat\.csv line 2: structured_output .tools. is not one of json_schema"):
         parse_catalog(HEADER.strip() + ",structured_output\na,A,x,mid,1,1,1,tools\n", source="cat.csv")
