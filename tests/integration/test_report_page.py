@@ -18,7 +18,7 @@ import pytest
 
 from tests.support.forms import AuthActions, csrf_token
 from tests.support.html import links, table_rows
-from tests.support.reports import MODELS, make_report, share_token, user_id
+from tests.support.reports import MODELS, default_outcome, make_report, share_token, user_id
 
 NANO, FLASH, SONNET = "GPT-5 Nano", "Gemini 2.5 Flash", "Claude Sonnet 4.5"
 
@@ -141,7 +141,7 @@ def test_runs_table_filters_by_model_and_status(client, report):
     _, token = report
     rows = table_rows(page_html(client, f"/r/{token}/runs?model={MODELS[1]}&status=failed"), "runs")
     assert len(rows) == 1
-    assert rows[0][:4] == [FLASH, "1", "2", "Failed"] and rows[0][8] == "Upstream error 502"
+    assert rows[0][:4] == [FLASH, "1", "2", "Failed"] and rows[0][10] == "Upstream error 502"
     rows = table_rows(page_html(client, f"/r/{token}?model={MODELS[0]}"), "runs")
     assert len(rows) == 4 and set(column(rows, 0)) == {NANO}
     # Tampered filters are ignored, not errors
@@ -434,3 +434,25 @@ def test_each_models_output_mode_and_fallback_are_on_the_page_and_in_both_export
     text = client.get(f"/r/{token}/runs.csv").get_data(as_text=True)
     csv_modes = {(r["model_id"], r["output_mode"]) for r in csv.DictReader(io.StringIO(text.lstrip("\ufeff")))}
     assert csv_modes == {(MODELS[0], "json_schema"), (MODELS[1], "json_object"), (MODELS[2], "json_object")}
+
+
+def test_runs_show_their_calls_and_the_time_waited_apart_from_latency(client, logged_in, database_url):
+    def outcome(model_id, position, sample):
+        # Sample 2 was refused with a 429 first: 2 calls, 2,050 ms before the one that answered.
+        calls = {"call_attempts": 2, "waited_ms": 2050} if sample == 1 else {"call_attempts": 1, "waited_ms": 0}
+        return {**default_outcome(model_id, position, sample), **calls}
+
+    report_id = make_report(database_url, user_id(database_url), models=MODELS[:1], images=1, outcome=outcome)
+    token = share_token(database_url, report_id)
+    rows = table_rows(page_html(client, f"/r/{token}/runs"), "runs")
+    # Model, image, sample, status, accuracy, exact, latency, calls, waited, cost, note
+    assert [row[2] + ":" + " | ".join(row[6:9]) for row in rows] == ["1:800 ms | 1 | —", "2:900 ms | 2 | 2.05 s"]
+    exported = list(
+        csv.DictReader(io.StringIO(client.get(f"/r/{token}/runs.csv").get_data(as_text=True).lstrip("\ufeff")))
+    )
+    assert [(r["sample"], r["latency_ms"], r["call_attempts"], r["waited_ms"]) for r in exported] == [
+        ("1", "800", "1", "0"),
+        ("2", "900", "2", "2050"),
+    ]
+    body = client.get(f"/r/{token}/report.json").get_json()
+    assert [(r["call_attempts"], r["waited_ms"]) for r in body["runs"]] == [(1, 0), (2, 2050)]

@@ -94,6 +94,8 @@ def make_report(
                 "total_fields": None,
                 "diffs": None,
                 "error": None,
+                "call_attempts": None,
+                "waited_ms": None,
                 **outcome(model_id, position, sample),
             }
             for key in ("parsed_json", "diffs"):
@@ -105,7 +107,8 @@ def make_report(
                     input_tokens = %(input_tokens)s, output_tokens = %(output_tokens)s, raw_output = %(raw_output)s,
                     parsed_json = %(parsed_json)s, exact = %(exact)s, field_accuracy = %(field_accuracy)s,
                     correct_fields = %(correct_fields)s, total_fields = %(total_fields)s, diffs = %(diffs)s,
-                    error = %(error)s, finished_at = now()
+                    error = %(error)s, call_attempts = %(call_attempts)s, waited_ms = %(waited_ms)s,
+                    finished_at = now()
                 WHERE id = %(id)s""",
                 {**values, "id": run_id},
             )

@@ -164,6 +164,8 @@ async def complete_run(
     attempt: int,
     *,
     latency_ms,
+    call_attempts,
+    waited_ms,
     input_tokens,
     output_tokens,
     cost_usd,
@@ -176,7 +178,8 @@ async def complete_run(
     await conn.execute(
         """
         UPDATE benchmark_runs SET status = 'complete', finished_at = now(),
-            latency_ms = %(latency_ms)s, input_tokens = %(input_tokens)s,
+            latency_ms = %(latency_ms)s, call_attempts = %(call_attempts)s, waited_ms = %(waited_ms)s,
+            input_tokens = %(input_tokens)s,
             output_tokens = %(output_tokens)s, cost_usd = %(cost_usd)s, raw_output = %(raw_output)s,
             parsed_json = %(parsed_json)s, exact = %(exact)s, field_accuracy = %(field_accuracy)s,
             correct_fields = %(correct_fields)s, total_fields = %(total_fields)s,
@@ -186,6 +189,8 @@ async def complete_run(
             "id": run_id,
             "attempt": attempt,
             "latency_ms": latency_ms,
+            "call_attempts": call_attempts,
+            "waited_ms": waited_ms,
             "input_tokens": input_tokens,
             "output_tokens": output_tokens,
             "cost_usd": cost_usd,
@@ -236,14 +241,30 @@ async def record_fallback(conn, report_id: int, model_id: str, mode: str) -> Non
 
 
 async def fail_run(
-    conn, run_id: int, attempt: int, error: str, latency_ms: int | None, output_mode: str | None = None
+    conn,
+    run_id: int,
+    attempt: int,
+    error: str,
+    latency_ms: int | None,
+    call_attempts: int,
+    waited_ms: int,
+    output_mode: str | None = None,
 ) -> None:
     await conn.execute(
         """
         UPDATE benchmark_runs SET status = 'failed', finished_at = now(), error = %(error)s,
-            latency_ms = %(latency_ms)s, output_mode = %(output_mode)s
+            latency_ms = %(latency_ms)s, call_attempts = %(call_attempts)s, waited_ms = %(waited_ms)s,
+            output_mode = %(output_mode)s
         WHERE id = %(id)s AND status = 'running' AND attempts = %(attempt)s""",
-        {"id": run_id, "attempt": attempt, "error": error[:2000], "latency_ms": latency_ms, "output_mode": output_mode},
+        {
+            "id": run_id,
+            "attempt": attempt,
+            "error": error[:2000],
+            "latency_ms": latency_ms,
+            "call_attempts": call_attempts,
+            "waited_ms": waited_ms,
+            "output_mode": output_mode,
+        },
     )
 
 

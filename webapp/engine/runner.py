@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import logging
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -21,7 +19,7 @@ from . import queries as q
 from .json_extract import parse_lenient
 from .providers import CallRequest, ModeRejected, Provider, ProviderError
 from .reachability import Reachability
-from .retry import call_with_retries
+from .retry import CallAttempts, call_with_retries
 
 log = logging.getLogger(__name__)
 
@@ -233,11 +231,11 @@ async def _execute(engine, report, provider, image, run, budget, modes: dict[str
         output_mode=modes[run.model_id],
         output_schema=report.output_schema,
     )
-    started = time.perf_counter()
+    calls = CallAttempts()
     engine.calls_in_flight += 1
     try:
         try:
-            result = await call_with_retries(provider, request, engine.call_timeout)
+            result = await call_with_retries(provider, request, engine.call_timeout, calls)
         except ModeRejected:
             weaker = request.output_mode.weaker
             if weaker is None:
@@ -246,18 +244,29 @@ async def _execute(engine, report, provider, image, run, budget, modes: dict[str
             if list(OutputMode).index(weaker) > list(OutputMode).index(modes[run.model_id]):
                 modes[run.model_id] = weaker
                 await _with_db(engine, q.record_fallback, report.id, run.model_id, weaker.value)
-            request = dataclasses.replace(request, output_mode=weaker)
-            started = time.perf_counter()
-            result = await call_with_retries(provider, request, engine.call_timeout)
+            request = replace(request, output_mode=weaker)
+            refused, calls = calls, CallAttempts()
+            try:
+                result = await call_with_retries(provider, request, engine.call_timeout, calls)
+            finally:
+                calls = refused.then(calls)
     except ProviderError as e:
         budget.settle(estimate, Decimal(0))
+        error = str(e) or type(e).__name__
         await _with_db(
-            engine, q.fail_run, run.id, attempt, str(e) or type(e).__name__, _ms_since(started), request.output_mode
+            engine,
+            q.fail_run,
+            run.id,
+            attempt,
+            error,
+            calls.latency_ms,
+            calls.count,
+            calls.waited_ms,
+            request.output_mode,
         )
         return
     finally:
         engine.calls_in_flight -= 1
-    latency_ms = _ms_since(started)
     cost = result.cost_usd
     if cost is None and model is not None:
         cost = model.cost_per_run(result.input_tokens or 0, result.output_tokens or 0)
@@ -269,7 +278,9 @@ async def _execute(engine, report, provider, image, run, budget, modes: dict[str
         q.complete_run,
         run.id,
         attempt,
-        latency_ms=latency_ms,
+        latency_ms=calls.latency_ms,
+        call_attempts=calls.count,
+        waited_ms=calls.waited_ms,
         input_tokens=result.input_tokens,
         output_tokens=result.output_tokens,
         cost_usd=cost,
@@ -279,10 +290,6 @@ async def _execute(engine, report, provider, image, run, budget, modes: dict[str
         parse_error=None if parsed.ok else parsed.error,
         output_mode=request.output_mode,
     )
-
-
-def _ms_since(started: float) -> int:
-    return round((time.perf_counter() - started) * 1000)
 
 
 async def _finish(engine, report_id: int) -> None:

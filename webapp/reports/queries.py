@@ -193,6 +193,9 @@ class RunRow:
     total_fields: int | None
     diffs: list | None
     error: str | None
+    # Calls the run made (429s retried included), and the time before the one that counted.
+    call_attempts: int | None = None
+    waited_ms: int | None = None
     output_mode: str | None = None  # the mode its answer came back in
 
     def __post_init__(self) -> None:
@@ -205,7 +208,7 @@ def runs(conn, report_id: int) -> list[RunRow]:
         """
         SELECT r.id, r.model_id, r.image_id, i.position AS image_position, r.sample_index, r.status,
                r.latency_ms, r.input_tokens, r.output_tokens, r.cost_usd, r.exact, r.field_accuracy,
-               r.correct_fields, r.total_fields, r.diffs, r.error, r.output_mode
+               r.correct_fields, r.total_fields, r.diffs, r.error, r.call_attempts, r.waited_ms, r.output_mode
         FROM benchmark_runs r JOIN report_images i ON i.id = r.image_id
         WHERE r.report_id = %(id)s
         ORDER BY i.position, r.model_id, r.sample_index""",
