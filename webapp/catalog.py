@@ -18,13 +18,13 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from .domain import (
-    ESTIMATE_INPUT_TOKENS,
-    ESTIMATE_OUTPUT_TOKENS,
+    DEFAULT_TOKENS_PER_RUN,
     OUTPUT_SUPPORT,
     STRONGEST,
     TIER_LABELS,
     TIERS,
     OutputMode,
+    TokensPerRun,
 )
 
 DEFAULT_FILE = Path(__file__).parent / "data" / "model-catalog.csv"
@@ -55,9 +55,9 @@ class Model:
     def cost_per_run(self, input_tokens: int, output_tokens: int) -> Decimal:
         return (self.input_usd_per_mtok * input_tokens + self.output_usd_per_mtok * output_tokens) / MILLION
 
-    def estimated_cost_per_run(self) -> Decimal:
-        """Before a run: at the domain's estimated tokens (the estimate, the budget's reservation)."""
-        return self.cost_per_run(ESTIMATE_INPUT_TOKENS, ESTIMATE_OUTPUT_TOKENS)
+    def estimated_cost_per_run(self, tokens: TokensPerRun = DEFAULT_TOKENS_PER_RUN) -> Decimal:
+        """Before a run: at the tokens expected of it (the estimate, the budget's reservation)."""
+        return self.cost_per_run(tokens.input, tokens.output)
 
 
 @dataclass(frozen=True)

@@ -97,6 +97,29 @@ RUN_SCORED = frozenset({RunStatus.COMPLETE, RunStatus.FAILED})
 ESTIMATE_INPUT_TOKENS = 1500
 ESTIMATE_OUTPUT_TOKENS = 500
 
+
+@dataclass(frozen=True)
+class TokensPerRun:
+    """Tokens one run of a model is expected to use: the mean of this installation's earlier
+    complete runs of that model (`runs` of them) when there are any, else the default above."""
+
+    input: int = ESTIMATE_INPUT_TOKENS
+    output: int = ESTIMATE_OUTPUT_TOKENS
+    runs: int = 0  # earlier runs measured; 0: the default
+
+    @property
+    def measured(self) -> bool:
+        return self.runs > 0
+
+
+DEFAULT_TOKENS_PER_RUN = TokensPerRun()
+
+
+def expected_tokens(history: Mapping[str, TokensPerRun], model_id: str) -> TokensPerRun:
+    """A model's expected tokens per run, from the measured history (model id -> tokens)."""
+    return history.get(model_id, DEFAULT_TOKENS_PER_RUN)
+
+
 TIERS = ("free", "budget", "mid", "premium", "ultra")
 TIER_LABELS = {"free": "Free", "budget": "Budget", "mid": "Mid-range", "premium": "Premium", "ultra": "Ultra"}
 

@@ -75,3 +75,28 @@ def test_an_answer_at_once_is_one_call_with_no_wait(database_url, fake):
             "SELECT status, call_attempts, waited_ms FROM benchmark_runs WHERE report_id = %s", (report_id,)
         ).fetchall()
     assert rows == [("complete", 1, 0)] * 2
+
+
+def test_the_budget_reserves_each_run_at_the_tokens_of_earlier_runs(database_url, fake):
+    owner = create_user(database_url)
+    earlier = create_benchmark(database_url, owner, models=[NANO], images=1, samples=2, provider="openai_compatible")
+    with psycopg.connect(database_url) as conn:
+        conn.execute(
+            """UPDATE benchmark_runs SET status = 'complete', input_tokens = 100000, output_tokens = 50000
+               WHERE report_id = %s""",
+            (earlier,),
+        )
+        conn.execute("UPDATE reports SET status = 'complete' WHERE id = %s", (earlier,))
+    # Earlier Nano runs used 100,000 + 50,000 tokens: (100000 x 0.05 + 50000 x 0.4) / 1M = $0.025
+    # a run, above a $0.02 ceiling; at the default 1,500 + 500 tokens ($0.000275) all would run.
+    report_id = create_benchmark(
+        database_url, owner, models=[NANO], images=1, samples=2, provider="openai_compatible", budget="0.02"
+    )
+    fake.reply_json(EXPECTED)
+    run_engine(database_url, report_id, fake)
+
+    assert fake.requests == []
+    with psycopg.connect(database_url) as conn:
+        rows = conn.execute("SELECT status, error FROM benchmark_runs WHERE report_id = %s", (report_id,)).fetchall()
+    assert [status for status, _ in rows] == ["skipped", "skipped"]
+    assert all("budget ceiling of $0.02" in error for _, error in rows)

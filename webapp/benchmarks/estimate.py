@@ -1,13 +1,14 @@
-"""Cost estimate shown while picking models, at the domain's estimated tokens per run."""
+"""Cost estimate shown while picking models: per model, at the mean tokens of this installation's
+earlier runs of it when there are any, else at the domain's default tokens per run."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import ClassVar
 
 from ..catalog import Catalog
-from ..domain import ESTIMATE_INPUT_TOKENS, ESTIMATE_OUTPUT_TOKENS
+from ..domain import TokensPerRun, expected_tokens
 
 
 @dataclass(frozen=True)
@@ -16,6 +17,7 @@ class ModelEstimate:
     name: str
     runs: int
     cost: Decimal
+    tokens: TokensPerRun  # per run, as this model's estimate assumes
 
 
 @dataclass(frozen=True)
@@ -25,17 +27,27 @@ class Estimate:
     total: Decimal
     images: int
     samples: int
-    input_tokens: ClassVar[int] = ESTIMATE_INPUT_TOKENS  # per run, as the estimate assumes
-    output_tokens: ClassVar[int] = ESTIMATE_OUTPUT_TOKENS
+
+    @property
+    def measured(self) -> int:
+        """How many of the models are estimated from their earlier runs."""
+        return sum(1 for row in self.per_model if row.tokens.measured)
 
 
-def estimate(catalog: Catalog, model_ids: list[str], images: int, samples: int) -> Estimate:
+def estimate(
+    catalog: Catalog,
+    model_ids: list[str],
+    images: int,
+    samples: int,
+    history: Mapping[str, TokensPerRun] | None = None,
+) -> Estimate:
+    """`history`: model id -> its measured tokens per run (models missing from it: the default)."""
     runs_per_model = max(images, 0) * max(samples, 0)
     rows = []
     for model_id in dict.fromkeys(model_ids):
         model = catalog.get(model_id)
         if model is not None:
-            rows.append(
-                ModelEstimate(model.id, model.name, runs_per_model, model.estimated_cost_per_run() * runs_per_model)
-            )
+            tokens = expected_tokens(history or {}, model_id)
+            cost = model.estimated_cost_per_run(tokens) * runs_per_model
+            rows.append(ModelEstimate(model.id, model.name, runs_per_model, cost, tokens))
     return Estimate(rows, runs_per_model * len(rows), sum((r.cost for r in rows), Decimal(0)), images, samples)

@@ -9,8 +9,9 @@ from datetime import datetime
 from psycopg.types.json import Json, Jsonb
 
 from ..db import advisory_xact_lock, fetch_all, fetch_one
-from ..domain import ReportStatus, new_share_token
+from ..domain import ReportStatus, TokensPerRun, new_share_token
 from ..engine.jobs import enqueue_run_benchmark
+from ..engine.queries import TOKENS_PER_RUN_SQL, tokens_by_model
 from .spec import DraftForm, Spec
 
 
@@ -131,6 +132,11 @@ def report_image_data(conn, report_id: int, image_id: int) -> ImageData | None:
         SELECT mime, data FROM report_images WHERE id = %(id)s AND report_id = %(report)s""",
         {"id": image_id, "report": report_id},
     )
+
+
+def tokens_per_run(conn, provider: str, model_ids: list[str]) -> dict[str, TokensPerRun]:
+    """Each model's mean tokens per run over this installation's earlier complete runs."""
+    return tokens_by_model(conn.execute(TOKENS_PER_RUN_SQL, {"models": model_ids, "provider": provider}).fetchall())
 
 
 def create_report(

@@ -16,7 +16,7 @@ from flask_login import current_user, login_required
 
 from .. import db
 from ..catalog import presets
-from ..domain import SIMULATED, image_response, provider_for_new_benchmarks
+from ..domain import SIMULATED, expected_tokens, image_response, provider_for_new_benchmarks
 from . import limits, queries, schema_field
 from .drafts import UnstorableInput, save_posted_form
 from .estimate import estimate
@@ -37,19 +37,27 @@ def _hard_ceiling() -> Decimal:
     return Decimal(str(current_app.config["BUDGET_CEILING_USD"]))
 
 
-def _estimate_for(draft, images):
-    return estimate(_catalog(), draft.models, len(images), parse_samples(draft.samples) or 0)
+def _token_history(model_ids: list[str]):
+    """Mean tokens per run of these models' earlier runs, on the provider a start runs on now."""
+    return queries.tokens_per_run(db.get(), provider_for_new_benchmarks(current_app.config), model_ids)
+
+
+def _estimate_for(draft, images, history=None):
+    history = _token_history(draft.models) if history is None else history
+    return estimate(_catalog(), draft.models, len(images), parse_samples(draft.samples) or 0, history)
 
 
 def _render_new(form, draft, images, status=200):
     catalog = _catalog()
+    history = _token_history([m.id for m in catalog])  # the picker shows each model's cost per run
     return render_template(
         "benchmarks/new.html",
         form=form,
         images=images,
         catalog=catalog,
         presets=presets(catalog),
-        estimate=_estimate_for(draft, images),
+        cost_per_run={m.id: m.estimated_cost_per_run(expected_tokens(history, m.id)) for m in catalog},
+        estimate=_estimate_for(draft, images, history),
         schema=schema_field.state(draft.output_schema, images),
         hard_ceiling=_hard_ceiling(),
         simulated=provider_for_new_benchmarks(current_app.config) == SIMULATED,

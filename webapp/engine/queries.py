@@ -11,6 +11,7 @@ import psycopg
 from psycopg.rows import class_row
 from psycopg.types.json import Jsonb
 
+from ..domain import TokensPerRun
 from .image_prep import Prepared
 from .jobs import DEFER_SQL, LOCK_PREFIX, defer_params
 
@@ -140,6 +141,26 @@ async def amount_spent(conn, report_id: int) -> Decimal:
         "SELECT coalesce(sum(cost_usd), 0) FROM benchmark_runs WHERE report_id = %(id)s", {"id": report_id}
     )
     return (await cur.fetchone())[0]
+
+
+# Mean tokens per run of each model over this installation's complete runs on one provider
+# (simulated token counts say nothing of a real model's bill). Also read by the new-benchmark
+# form's estimate (sync, webapp/benchmarks/queries.py).
+TOKENS_PER_RUN_SQL = """
+    SELECT r.model_id, round(avg(r.input_tokens))::int, round(avg(r.output_tokens))::int, count(*)::int
+    FROM benchmark_runs r JOIN reports p ON p.id = r.report_id
+    WHERE r.status = 'complete' AND r.input_tokens IS NOT NULL AND r.output_tokens IS NOT NULL
+      AND r.model_id = ANY(%(models)s) AND p.provider = %(provider)s
+    GROUP BY r.model_id"""
+
+
+def tokens_by_model(rows) -> dict[str, TokensPerRun]:
+    return {model_id: TokensPerRun(inp, out, runs) for model_id, inp, out, runs in rows}
+
+
+async def tokens_per_run(conn, provider: str, model_ids) -> dict[str, TokensPerRun]:
+    cur = await conn.execute(TOKENS_PER_RUN_SQL, {"models": list(model_ids), "provider": provider})
+    return tokens_by_model(await cur.fetchall())
 
 
 async def start_run(conn, run_id: int, attempt: int) -> bool:

@@ -12,7 +12,7 @@ import psycopg
 from psycopg_pool import AsyncConnectionPool
 
 from ..catalog import Catalog
-from ..domain import SENT_IMAGE_MAX_BYTES, SENT_IMAGE_MAX_SIDE, OutputMode
+from ..domain import SENT_IMAGE_MAX_BYTES, SENT_IMAGE_MAX_SIDE, OutputMode, expected_tokens
 from ..scoring import compare
 from . import image_prep
 from . import queries as q
@@ -92,6 +92,11 @@ class Budget:
     ceiling: Decimal
     spent: Decimal
     reserved: Decimal = field(default=Decimal(0))
+    # Model id -> estimated cost of one of its runs, at the tokens its earlier runs used.
+    per_run: dict[str, Decimal] = field(default_factory=dict)
+
+    def estimate(self, model_id: str) -> Decimal:
+        return self.per_run.get(model_id, Decimal(0))
 
     def reserve(self, estimate: Decimal) -> bool:
         if self.spent + self.reserved + estimate > self.ceiling:
@@ -143,6 +148,7 @@ async def _claim_in(conn, engine: Engine, report_id: int):
         images = await q.load_images(conn, report_id)
         runs = await q.pending_runs(conn, report_id)
         budget = Budget(report.budget_usd, await q.amount_spent(conn, report_id))
+        budget.per_run = await _estimates_per_run(conn, engine.catalog, report.provider, {r.model_id for r in runs})
     return report, images, runs, budget
 
 
@@ -172,6 +178,13 @@ async def _prepare_images(engine: Engine, report_id: int, images: dict, needed: 
             prepared.mime,
             len(prepared.data),
         )
+
+
+async def _estimates_per_run(conn, catalog: Catalog, provider: str, model_ids: set[str]) -> dict[str, Decimal]:
+    """Once per claim, not per run: the same figures as the estimate shown before the start."""
+    history = await q.tokens_per_run(conn, provider, sorted(model_ids))
+    models = [m for m in (catalog.get(model_id) for model_id in model_ids) if m is not None]
+    return {m.id: m.estimated_cost_per_run(expected_tokens(history, m.id)) for m in models}
 
 
 async def _announce(engine: Engine, report_id: int) -> None:
@@ -208,7 +221,7 @@ async def _run_all(engine, report, provider, images, runs, budget) -> None:
 
 async def _execute(engine, report, provider, image, run, budget, modes: dict[str, OutputMode]) -> None:
     model = engine.catalog.get(run.model_id)
-    estimate = model.estimated_cost_per_run() if model else Decimal(0)
+    estimate = budget.estimate(run.model_id)
     if not budget.reserve(estimate):
         await _with_db(engine, q.skip_run, run.id, f"Skipped: the budget ceiling of ${budget.ceiling:.2f} was reached.")
         return
