@@ -1,5 +1,7 @@
-"""The estimate before a start, from this installation's earlier runs of each model."""
+"""The estimate before a start, from this installation's earlier runs of each model, and the
+estimate kept on the report when it starts."""
 
+from decimal import Decimal
 from itertools import count
 
 import psycopg
@@ -7,7 +9,7 @@ import psycopg
 from tests.support.benchmarks import create_benchmark, create_user
 from tests.support.html import table_rows
 from tests.support.images import png
-from tests.support.new_benchmark import fields, new_page, upload
+from tests.support.new_benchmark import fields, new_page, start, upload
 
 GPT5, SONNET = "openai/gpt-5", "anthropic/claude-sonnet-4.5"  # $1.25 / $10 and $3 / $15 per million tokens
 _others = count(1)
@@ -64,3 +66,15 @@ def test_without_earlier_runs_every_model_is_at_the_default(client, logged_in, d
     assert table_rows(response.get_data(as_text=True), "estimate-models") == [
         ["GPT-5", "2", "1,500 in + 500 out default: no earlier runs", "$0.0138"]
     ]
+
+
+def test_start_keeps_the_estimate_shown_on_the_report(client, logged_in, database_url):
+    history_of_gpt5(database_url)
+    upload(client, ("a.png", png()), ("b.png", png((50, 50))))
+    assert start(client, samples="3", models=[GPT5, SONNET]).status_code == 303
+    with psycopg.connect(database_url) as conn:
+        (estimated,) = conn.execute(
+            "SELECT estimated_cost_usd FROM reports WHERE owner_id = (SELECT id FROM users WHERE email = 'ada@example.com')"
+        ).fetchone()
+    # 2 images x 3 samples = 6 runs a model: 6 x $0.0055 + 6 x $0.012
+    assert estimated == Decimal("0.105")

@@ -12,6 +12,7 @@ import html as html_lib
 import io
 import json
 import re
+from decimal import Decimal
 
 import psycopg
 import pytest
@@ -434,6 +435,20 @@ def test_each_models_output_mode_and_fallback_are_on_the_page_and_in_both_export
     text = client.get(f"/r/{token}/runs.csv").get_data(as_text=True)
     csv_modes = {(r["model_id"], r["output_mode"]) for r in csv.DictReader(io.StringIO(text.lstrip("\ufeff")))}
     assert csv_modes == {(MODELS[0], "json_schema"), (MODELS[1], "json_object"), (MODELS[2], "json_object")}
+
+
+def test_the_estimate_made_at_start_is_shown_against_the_spend(client, report, database_url):
+    report_id, token = report
+    assert "Estimated at start" not in page_html(client, f"/r/{token}")  # not kept before it was
+    with psycopg.connect(database_url) as conn:
+        conn.execute("UPDATE reports SET estimated_cost_usd = 0.059 WHERE id = %s", (report_id,))
+    html = page_html(client, f"/r/{token}")
+    # $0.0472 spent (see the ranking test) of $0.059 estimated: 80%
+    assert re.search(r"<dt>Total spent</dt><dd>\$0.0472</dd>", html)
+    assert re.search(r"<dt>Estimated at start</dt><dd>\$0.0590 <small[^>]*>\(spent 80% of it\)</small></dd>", html)
+    body = client.get(f"/r/{token}/report.json").get_json()
+    assert Decimal(body["report"]["estimated_cost_usd"]) == Decimal("0.059")
+    assert Decimal(body["report"]["total_spent_usd"]) == Decimal("0.0472")
 
 
 def test_runs_show_their_calls_and_the_time_waited_apart_from_latency(client, logged_in, database_url):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
 from psycopg.types.json import Json, Jsonb
 
@@ -140,18 +141,25 @@ def tokens_per_run(conn, provider: str, model_ids: list[str]) -> dict[str, Token
 
 
 def create_report(
-    conn, owner_id: int, spec: Spec, provider: str, is_simulated: bool, output_modes: dict[str, str]
+    conn,
+    owner_id: int,
+    spec: Spec,
+    provider: str,
+    is_simulated: bool,
+    output_modes: dict[str, str],
+    estimated_cost: Decimal | None = None,
 ) -> int:
-    """The report, its images and ALL its runs (pending), and its job: one transaction."""
+    """The report, its images and ALL its runs (pending), and its job: one transaction.
+    `estimated_cost`: the estimate shown at the start, which the report sets against the bill."""
     title = spec.title or f"Benchmark of {len(spec.model_ids)} model{'s' if len(spec.model_ids) != 1 else ''}"
     report_id = conn.execute(
         """
         INSERT INTO reports (owner_id, title, prompt, compare_mode, samples_per_image, priorities,
                              model_ids, budget_usd, provider, is_simulated, share_token,
-                             output_schema, output_mode_choice, output_modes)
+                             output_schema, output_mode_choice, output_modes, estimated_cost_usd)
         VALUES (%(owner)s, %(title)s, %(prompt)s, %(mode)s, %(samples)s, %(priorities)s,
                 %(models)s, %(budget)s, %(provider)s, %(simulated)s, %(token)s,
-                %(schema)s, %(mode_choice)s, %(output_modes)s)
+                %(schema)s, %(mode_choice)s, %(output_modes)s, %(estimate)s)
         RETURNING id""",
         {
             "owner": owner_id,
@@ -168,6 +176,7 @@ def create_report(
             "schema": Json(spec.output_schema),
             "mode_choice": spec.output_mode_choice,
             "output_modes": Jsonb(output_modes),
+            "estimate": estimated_cost,
         },
     ).fetchone()[0]
     for position, (draft_image_id, expected) in enumerate(spec.expected.items()):

@@ -137,7 +137,8 @@ def apply_preset(key: str):
 def start():
     saved = _saved()
     draft, images = saved.draft, saved.images
-    spec, errors = validate(draft, images, _catalog(), _hard_ceiling(), _estimate_for(draft, images).total)
+    estimated = _estimate_for(draft, images).total
+    spec, errors = validate(draft, images, _catalog(), _hard_ceiling(), estimated)
     if spec is None:
         saved.form.attach_errors(errors)
         return _render_new(saved.form, draft, images, 400)
@@ -153,7 +154,9 @@ def start():
         return redirect(url_for("reports.dashboard"), 303)
     provider = provider_for_new_benchmarks(current_app.config)
     modes = _catalog().output_modes(spec.model_ids, spec.output_mode_choice)
-    report_id = queries.create_report(conn, current_user.id, spec, provider, provider == SIMULATED, modes)
+    report_id = queries.create_report(
+        conn, current_user.id, spec, provider, provider == SIMULATED, modes, estimated_cost=estimated
+    )
     queries.record_start(conn, current_user.id)
     db.commit()
     return redirect(url_for("benchmarks.processing", report_id=report_id), 303)

@@ -161,6 +161,7 @@ def report_json(data: ReportData, outputs: dict[int, tuple]) -> dict:
             "model_ids": report.model_ids,
             "budget_usd": _money(report.budget_usd),
             "total_spent_usd": _money(data.totals.spent),
+            "estimated_cost_usd": _money(report.estimated_cost_usd),  # shown at the start
             "failure_reason": report.failure_reason,
             "created_at": report.created_at.isoformat(),
             "started_at": report.started_at.isoformat() if report.started_at else None,

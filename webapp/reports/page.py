@@ -33,6 +33,12 @@ class ReportData:
     confidence: Confidence | None  # None with fewer than two images
     fields: list[FieldRow]
 
+    @property
+    def spent_of_estimate(self) -> float | None:
+        """What the runs cost, as a share of the estimate shown when the benchmark was started."""
+        estimate = self.report.estimated_cost_usd
+        return float(self.totals.spent / estimate) if estimate else None
+
     def interval(self, model_id: str) -> Interval | None:
         return self.confidence.intervals.get(model_id) if self.confidence else None
 

@@ -88,6 +88,7 @@ class SharedReport:
     output_mode_choice: str
     output_modes: dict[str, str]
     output_fallbacks: dict[str, str]
+    estimated_cost_usd: Decimal | None  # the estimate shown at the start; None before it was kept
 
     def __post_init__(self) -> None:
         self.status = ReportStatus(self.status)
@@ -117,7 +118,7 @@ def report_by_token(conn, token: str) -> SharedReport | None:
                r.share_revoked_at, r.failure_reason, r.created_at, r.started_at, r.finished_at,
                r.expected_edited_at, r.rescored_runs,
                (SELECT count(*) FROM report_images i WHERE i.report_id = r.id) AS image_count,
-               r.output_schema, r.output_mode_choice, r.output_modes, r.output_fallbacks
+               r.output_schema, r.output_mode_choice, r.output_modes, r.output_fallbacks, r.estimated_cost_usd
         FROM reports r WHERE r.share_token = %(token)s""",
         {"token": token},
     )
