@@ -4,6 +4,7 @@ builder, used by the page and by the fragment route that htmx swaps in (the same
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from ..domain import RunStatus
 from ..scoring import MISSING, NOT_JSON, ROOT
@@ -29,9 +30,20 @@ class ReportData:
     ranked: list[ModelStats]
     recommendation: Recommendation | None
     totals: Totals
-    patterns: list[ErrorPattern]
     confidence: Confidence | None  # None with fewer than two images
-    fields: list[FieldRow]
+
+    # Built on first use: the fragments (ranking, calculator, runs...) never need them.
+    @cached_property
+    def patterns(self) -> list[ErrorPattern]:
+        return error_patterns(self.runs, self._expected)
+
+    @cached_property
+    def fields(self) -> list[FieldRow]:
+        return field_table(self.runs, self._expected, self.report.model_ids)
+
+    @property
+    def _expected(self) -> dict[int, dict]:
+        return {i.id: i.expected for i in self.images}
 
     @property
     def spent_of_estimate(self) -> float | None:
@@ -54,7 +66,6 @@ def load(conn, report: queries.SharedReport, catalog) -> ReportData:
     runs = queries.runs(conn, report.id)
     stats = summarize(runs, report.model_ids, catalog)
     confidence = bootstrap(runs, report.model_ids)
-    expected = {i.id: i.expected for i in images}
     return ReportData(
         report=report,
         images=images,
@@ -63,9 +74,7 @@ def load(conn, report: queries.SharedReport, catalog) -> ReportData:
         ranked=rank(stats, report.priorities, confidence),
         recommendation=recommend(stats, report.priorities, confidence),
         totals=totals(stats),
-        patterns=error_patterns(runs, expected),
         confidence=confidence,
-        fields=field_table(runs, expected, report.model_ids),
     )
 
 
