@@ -22,7 +22,7 @@ EXPECTED = {
 }
 
 
-def create_benchmark(page, base_url, tmp_path) -> ProcessingPage:
+def create_benchmark(page, base_url, tmp_path) -> NewBenchmarkPage:
     SignupPage(page, base_url).open().sign_up("new.user@example.com", "correct horse battery")
     Dashboard(page).expect_loaded()
     page.get_by_role("button", name="Start your first benchmark").click()
@@ -40,8 +40,7 @@ def create_benchmark(page, base_url, tmp_path) -> ProcessingPage:
         form.choose_model(name)
     # The estimate follows the picks without a reload: 3 images x 2 samples x 5 models.
     expect(form.estimate()).to_contain_text("for 30 runs")
-    form.start()
-    return ProcessingPage(page).expect_loaded()
+    return form
 
 
 def assert_every_run_scored(database_url: str, report_id: int) -> list[tuple]:
@@ -62,8 +61,17 @@ def assert_every_run_scored(database_url: str, report_id: int) -> list[tuple]:
 
 
 def test_simulated_benchmark_from_form_to_report(page, live_server, database_url, tmp_path):
-    processing = create_benchmark(page, live_server.url, tmp_path)
+    form = create_benchmark(page, live_server.url, tmp_path)
+    page.reload()  # the page shows the schema inferred from the expected JSON just typed
+    page.get_by_text("Output schema").click()
+    schema = json.loads(page.get_by_label("JSON Schema").input_value())
+    assert schema["required"] == ["merchant", "date", "total", "items"]
+    assert schema["properties"]["items"]["items"]["properties"]["price"] == {"type": "number"}
+    form.start()
+    processing = ProcessingPage(page).expect_loaded()
     expect(page.get_by_role("heading", name="Your benchmark is running…")).to_be_visible()
+    # Each model in the strongest mode the catalog says it supports.
+    expect(page.locator("#progress tbody th").first).to_contain_text("Structured output")
     expect(page.locator(".processing-header .badge-simulated")).to_have_text("Simulated")
     live_server.start_worker(SIMULATED_SPEED="0.02")
     expect(page).to_have_url(re.compile(r"/r/[\w-]+$"), timeout=60_000)
@@ -103,7 +111,8 @@ def openai_server(database_url, tmp_path, fake_provider):
 
 
 def test_benchmark_against_an_openai_compatible_server(page, openai_server, fake_provider, database_url, tmp_path):
-    processing = create_benchmark(page, openai_server.url, tmp_path)
+    create_benchmark(page, openai_server.url, tmp_path).start()
+    processing = ProcessingPage(page).expect_loaded()
     expect(page.locator(".processing-header .badge-simulated")).to_have_count(0)
     openai_server.start_worker()
     expect(page).to_have_url(re.compile(r"/r/[\w-]+$"), timeout=60_000)
