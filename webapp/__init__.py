@@ -76,12 +76,14 @@ def _configure_templates(app: Flask) -> None:
 
 
 def _configure_blueprints(app: Flask) -> None:
+    from .api.views import bp as api_bp
+    from .auth.account_views import bp as account_bp
     from .auth.views import bp as auth_bp
     from .benchmarks.views import bp as benchmarks_bp
     from .health import bp as health_bp
     from .reports.views import bp as reports_bp
 
-    for bp in (auth_bp, health_bp, reports_bp, benchmarks_bp):
+    for bp in (auth_bp, account_bp, health_bp, reports_bp, benchmarks_bp, api_bp):
         app.register_blueprint(bp)
 
 

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import logging
 
-from flask import render_template, request
+from flask import jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from . import db
 
 log = logging.getLogger(__name__)
+
+API_PREFIX = "/api/"
 
 MESSAGES = {
     400: ("Bad request", "The request could not be understood."),
@@ -23,6 +25,8 @@ MESSAGES = {
 
 
 def _page(status: int, title: str, message: str):
+    if request.path.startswith(API_PREFIX):  # a program reads the answer: JSON, as every API answer
+        return jsonify({"message": f"{title}: {message}", "field": None, "errors": []}), status
     if request.headers.get("HX-Request"):
         return f'<p role="alert">{title}: {message}</p>', status  # both are our own constants
     return render_template("error.html", status=status, title=title, message=message), status

@@ -1,6 +1,6 @@
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField
-from wtforms.validators import EqualTo, InputRequired, Length, Regexp
+from wtforms import EmailField, PasswordField, StringField
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Regexp
 
 from ..text_input import StorableText
 
@@ -38,3 +38,15 @@ class SignupForm(FlaskForm):
 class LoginForm(FlaskForm):
     email = EmailField("Email", validators=[StorableText(254), InputRequired("Enter your email address.")])
     password = PasswordField("Password", validators=[StorableText(200), InputRequired("Enter your password.")])
+
+
+class ApiTokenForm(FlaskForm):
+    name = StringField(
+        "Token name",
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
+        validators=[
+            StorableText(100),
+            DataRequired("Name the token, for example after the CI job that uses it."),  # after the strip
+            Length(max=100, message="Keep the name under 100 characters."),
+        ],
+    )

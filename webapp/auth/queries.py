@@ -1,4 +1,4 @@
-"""SQL for users, their login sessions, and the attempts the throttle counts."""
+"""SQL for users, their login sessions, their API tokens, and the attempts the throttle counts."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from datetime import datetime
 
-from ..db import fetch_one
+from ..db import fetch_all, fetch_one
 
 
 @dataclass
@@ -94,3 +94,59 @@ def record_attempts(conn, keys: list[str]) -> list[int]:
 def delete_attempts(conn, ids: list[int], key: str) -> None:
     """These attempts, and every earlier one under `key`."""
     conn.execute("DELETE FROM throttle_attempts WHERE id = ANY(%(ids)s) OR key = %(key)s", {"ids": ids, "key": key})
+
+
+# Personal API tokens (webapp/auth/api_tokens.py) ------------------------------------------------
+
+
+@dataclass
+class ApiToken:
+    id: int
+    name: str
+    hint: str
+    created_at: datetime
+    last_used_at: datetime | None
+
+
+def create_api_token(conn, user_id: int, name: str, token_hash: str, hint: str) -> None:
+    conn.execute(
+        """
+        INSERT INTO api_tokens (user_id, name, token_hash, hint)
+        VALUES (%(user_id)s, %(name)s, %(token_hash)s, %(hint)s)""",
+        {"user_id": user_id, "name": name, "token_hash": token_hash, "hint": hint},
+    )
+
+
+def api_tokens(conn, user_id: int) -> list[ApiToken]:
+    return fetch_all(
+        conn,
+        ApiToken,
+        """
+        SELECT id, name, hint, created_at, last_used_at FROM api_tokens
+        WHERE user_id = %(user_id)s ORDER BY created_at, id""",
+        {"user_id": user_id},
+    )
+
+
+def delete_api_token(conn, user_id: int, token_id: int) -> bool:
+    cur = conn.execute(
+        "DELETE FROM api_tokens WHERE id = %(id)s AND user_id = %(user_id)s", {"id": token_id, "user_id": user_id}
+    )
+    return cur.rowcount == 1
+
+
+def find_user_by_api_token(conn, token_hash: str) -> User | None:
+    # Notes the use only when the last one noted is a minute old: a CI job polling every second
+    # costs one write a minute, not one per request.
+    return fetch_one(
+        conn,
+        User,
+        """
+        WITH found AS (SELECT id, user_id, last_used_at FROM api_tokens WHERE token_hash = %(token_hash)s),
+        noted AS (
+            UPDATE api_tokens t SET last_used_at = now() FROM found
+            WHERE t.id = found.id AND (found.last_used_at IS NULL OR found.last_used_at < now() - interval '1 minute')
+        )
+        SELECT u.* FROM found JOIN users u ON u.id = found.user_id""",
+        {"token_hash": token_hash},
+    )

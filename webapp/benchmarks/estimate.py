@@ -9,6 +9,8 @@ from decimal import Decimal
 
 from ..catalog import Catalog
 from ..domain import TokensPerRun, expected_tokens
+from . import queries
+from .spec import DraftForm, parse_samples
 
 
 @dataclass(frozen=True)
@@ -51,3 +53,18 @@ def estimate(
             cost = model.estimated_cost_per_run(tokens) * runs_per_model
             rows.append(ModelEstimate(model.id, model.name, runs_per_model, cost, tokens))
     return Estimate(rows, runs_per_model * len(rows), sum((r.cost for r in rows), Decimal(0)), images, samples)
+
+
+def estimate_draft(
+    conn,
+    catalog: Catalog,
+    provider: str,
+    draft: DraftForm,
+    images: int,
+    history: Mapping[str, TokensPerRun] | None = None,
+) -> Estimate:
+    """The estimate the form shows and a start (from the form or the API) checks against the
+    budget: each model at the mean tokens of its earlier runs on `provider`."""
+    if history is None:
+        history = queries.tokens_per_run(conn, provider, draft.models)
+    return estimate(catalog, draft.models, images, parse_samples(draft.samples) or 0, history)

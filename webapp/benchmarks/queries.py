@@ -148,9 +148,12 @@ def create_report(
     is_simulated: bool,
     output_modes: dict[str, str],
     estimated_cost: Decimal | None = None,
+    uploaded: dict | None = None,
 ) -> int:
     """The report, its images and ALL its runs (pending), and its job: one transaction.
-    `estimated_cost`: the estimate shown at the start, which the report sets against the bill."""
+    `estimated_cost`: the estimate shown at the start, which the report sets against the bill.
+    The images are copied from the owner's draft (then cleared), or, from the API, `uploaded`:
+    the checked images themselves, keyed as `spec.expected`."""
     title = spec.title or f"Benchmark of {len(spec.model_ids)} model{'s' if len(spec.model_ids) != 1 else ''}"
     report_id = conn.execute(
         """
@@ -180,6 +183,9 @@ def create_report(
         },
     ).fetchone()[0]
     for position, (draft_image_id, expected) in enumerate(spec.expected.items()):
+        if uploaded is not None:
+            _insert_report_image(conn, report_id, position, uploaded[draft_image_id], expected)
+            continue
         inserted = conn.execute(
             """
             INSERT INTO report_images (report_id, position, filename, mime, width, height, data, expected)
@@ -206,8 +212,27 @@ def create_report(
         {"report": report_id, "models": spec.model_ids, "samples": spec.samples},
     )
     enqueue_run_benchmark(conn, report_id)
-    clear_draft(conn, owner_id)
+    if uploaded is None:
+        clear_draft(conn, owner_id)
     return report_id
+
+
+def _insert_report_image(conn, report_id: int, position: int, image, expected: dict) -> None:
+    conn.execute(
+        """
+        INSERT INTO report_images (report_id, position, filename, mime, width, height, data, expected)
+        VALUES (%(report)s, %(position)s, %(filename)s, %(mime)s, %(width)s, %(height)s, %(data)s, %(expected)s)""",
+        {
+            "report": report_id,
+            "position": position,
+            "filename": image.filename,
+            "mime": image.mime,
+            "width": image.width,
+            "height": image.height,
+            "data": image.data,
+            "expected": Jsonb(expected),
+        },
+    )
 
 
 def owned_report(conn, report_id: int, owner_id: int) -> OwnedReport | None:

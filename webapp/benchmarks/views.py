@@ -19,12 +19,12 @@ from ..catalog import presets
 from ..domain import SIMULATED, expected_tokens, image_response, provider_for_new_benchmarks
 from . import limits, queries, schema_field
 from .drafts import UnstorableInput, save_posted_form
-from .estimate import estimate
+from .estimate import estimate_draft
 from .forms import new_benchmark_form
 from .progress import load_progress
 from .samples import PROMPT as SAMPLE_PROMPT
 from .samples import sample_receipts
-from .spec import parse_samples, validate
+from .spec import validate
 
 bp = Blueprint("benchmarks", __name__, url_prefix="/benchmarks")
 
@@ -43,8 +43,8 @@ def _token_history(model_ids: list[str]):
 
 
 def _estimate_for(draft, images, history=None):
-    history = _token_history(draft.models) if history is None else history
-    return estimate(_catalog(), draft.models, len(images), parse_samples(draft.samples) or 0, history)
+    provider = provider_for_new_benchmarks(current_app.config)
+    return estimate_draft(db.get(), _catalog(), provider, draft, len(images), history)
 
 
 def _render_new(form, draft, images, status=200):

@@ -109,19 +109,27 @@ class SharedReport:
 
 
 def report_by_token(conn, token: str) -> SharedReport | None:
+    return fetch_one(conn, SharedReport, _REPORT_SQL + "WHERE r.share_token = %(token)s", {"token": token})
+
+
+def owned_report(conn, report_id: int, owner_id: int) -> SharedReport | None:
+    """The report if it exists AND belongs to owner_id (the API reads reports by id)."""
     return fetch_one(
         conn,
         SharedReport,
-        """
+        _REPORT_SQL + "WHERE r.id = %(id)s AND r.owner_id = %(owner)s",
+        {"id": report_id, "owner": owner_id},
+    )
+
+
+_REPORT_SQL = """
         SELECT r.id, r.owner_id, r.title, r.status, r.prompt, r.compare_mode, r.samples_per_image,
                r.priorities, r.model_ids, r.budget_usd, r.provider, r.is_simulated, r.share_token,
                r.share_revoked_at, r.failure_reason, r.created_at, r.started_at, r.finished_at,
                r.expected_edited_at, r.rescored_runs,
                (SELECT count(*) FROM report_images i WHERE i.report_id = r.id) AS image_count,
                r.output_schema, r.output_mode_choice, r.output_modes, r.output_fallbacks, r.estimated_cost_usd
-        FROM reports r WHERE r.share_token = %(token)s""",
-        {"token": token},
-    )
+        FROM reports r """
 
 
 @dataclass
