@@ -1,4 +1,4 @@
-"""Command line: `visionbench serve | migrate | worker | status` (also `python -m webapp ...`)."""
+"""Command line: `visionbench serve | migrate | worker | status | run` (also `python -m webapp ...`)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+from . import cli_run
 from .config import ensure_secret_key, load_config
 
 log = logging.getLogger("visionbench")
@@ -212,6 +213,13 @@ def main(argv=None) -> int:
     sub.add_parser("migrate", help="apply database migrations")
     sub.add_parser("worker", help="run a job worker against DATABASE_URL")
     sub.add_parser("status", help="show the job workers: database reachable, heartbeat, benchmarks running")
+    cli_run.add_parser(sub)
     args = parser.parse_args(argv)
-    commands = {"serve": cmd_serve, "migrate": cmd_migrate, "worker": cmd_worker, "status": cmd_status}
+    commands = {
+        "serve": cmd_serve,
+        "migrate": cmd_migrate,
+        "worker": cmd_worker,
+        "status": cmd_status,
+        "run": cli_run.cmd_run,
+    }
     return commands[args.command](args)
