@@ -101,7 +101,11 @@ def test_a_phone_photo_a_rotated_portrait_and_a_small_scan_reach_the_models_as_p
     with psycopg.connect(database_url) as conn:
         stored = [
             r[0]
-            for r in conn.execute("SELECT data FROM report_images WHERE report_id = %s ORDER BY position", (report_id,))
+            for r in conn.execute(
+                "SELECT b.data FROM report_images i JOIN image_blobs b ON b.id = i.blob_id"
+                " WHERE i.report_id = %s ORDER BY i.position",
+                (report_id,),
+            )
         ]
     assert stored == [photo, portrait, scan]
 

@@ -45,7 +45,7 @@ def create_benchmark():
     held_bytes = 0
     for held, image in enumerate(images):  # the limits of an upload to the form, in this one transaction
         size = len(image.checked.data)
-        full = limits.may_store(conn, owner.id, image.filename, size, held, held_bytes)
+        full = limits.may_store(conn, owner.id, image.filename, image.checked.data, held, held_bytes)
         if full:
             return refused([("images", full)])
         held_bytes += size

@@ -58,7 +58,7 @@ def save_uploads(owner_id: int, files) -> list[str]:
         except ImageRejected as e:
             problems.append(str(e))
             continue
-        full = limits.may_store(conn, owner_id, image.filename, len(image.data))
+        full = limits.may_store(conn, owner_id, image.filename, image.data)
         if full:
             problems.append(full)
             db.commit()  # ends the transaction and its lock

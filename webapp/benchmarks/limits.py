@@ -39,16 +39,18 @@ def may_start(conn, owner_id: int) -> str | None:
 
 
 def may_store(
-    conn, owner_id: int, filename: str, size: int, held: int | None = None, pending_bytes: int = 0
+    conn, owner_id: int, filename: str, data: bytes, held: int | None = None, pending_bytes: int = 0
 ) -> str | None:
-    """None, or why this image does not fit: in the draft (MAX_IMAGES) or in this user's storage.
-    A benchmark built outside the draft (the API) says how many images it `held` before this one
-    and their `pending_bytes`, not stored yet."""
+    """None, or why this image does not fit: in the draft (MAX_IMAGES) or in this user's storage
+    (an image the user already stored takes no more room: it is stored once). A benchmark built
+    outside the draft (the API) says how many images it `held` before this one and their
+    `pending_bytes`, not stored yet."""
     allowed = current_app.config["MAX_IMAGE_MB_PER_USER"] * 1_000_000
     queries.lock_owner(conn, owner_id, "images")
     if (len(queries.draft_images(conn, owner_id)) if held is None else held) >= MAX_IMAGES:
         return f"{filename} was not added: a benchmark takes at most {MAX_IMAGES} images."
     used = queries.owner_usage(conn, owner_id).image_bytes + pending_bytes
+    size = 0 if queries.is_stored(conn, owner_id, data) else len(data)
     if used + size > allowed:
         return (
             f"{filename} was not added: your images take {_mb(used)} of the {_mb(allowed)} you may store. "

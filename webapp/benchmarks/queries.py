@@ -3,6 +3,7 @@ owner's actions."""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -91,15 +92,15 @@ def add_draft_image(conn, owner_id: int, image, expected_text: str = "") -> None
     )
     conn.execute(
         """
-        INSERT INTO draft_images (owner_id, filename, mime, width, height, data, expected_text)
-        VALUES (%(owner)s, %(filename)s, %(mime)s, %(width)s, %(height)s, %(data)s, %(expected)s)""",
+        INSERT INTO draft_images (owner_id, filename, mime, width, height, blob_id, expected_text)
+        VALUES (%(owner)s, %(filename)s, %(mime)s, %(width)s, %(height)s, %(blob)s, %(expected)s)""",
         {
             "owner": owner_id,
             "filename": image.filename,
             "mime": image.mime,
             "width": image.width,
             "height": image.height,
-            "data": image.data,
+            "blob": store_blob(conn, owner_id, image.data),
             "expected": expected_text,
         },
     )
@@ -109,10 +110,75 @@ def remove_draft_image(conn, owner_id: int, image_id: int) -> None:
     conn.execute(
         "DELETE FROM draft_images WHERE id = %(id)s AND owner_id = %(owner)s", {"id": image_id, "owner": owner_id}
     )
+    drop_unused_blobs(conn, owner_id)
 
 
 def clear_draft(conn, owner_id: int) -> None:
     conn.execute("DELETE FROM benchmark_drafts WHERE owner_id = %(owner)s", {"owner": owner_id})
+    drop_unused_blobs(conn, owner_id)
+
+
+def fill_draft_from_report(conn, owner_id: int, report_id: int, form: DraftForm) -> None:
+    """The draft replaced by `form` and the report's images with their expected JSON ("Run
+    again"): the images point at the report's stored bytes, nothing is copied."""
+    conn.execute("DELETE FROM benchmark_drafts WHERE owner_id = %(owner)s", {"owner": owner_id})
+    conn.execute(
+        """
+        INSERT INTO benchmark_drafts (owner_id, form, rerun_of)
+        SELECT %(owner)s, %(form)s, id FROM reports WHERE id = %(report)s AND owner_id = %(owner)s""",
+        {"owner": owner_id, "form": Jsonb(form.__dict__), "report": report_id},
+    )
+    # Draft images are shown in id order: inserted in the report's order.
+    conn.execute(
+        """
+        INSERT INTO draft_images (owner_id, filename, mime, width, height, blob_id, expected_text)
+        SELECT %(owner)s, i.filename, i.mime, i.width, i.height, i.blob_id, jsonb_pretty(i.expected)
+        FROM report_images i JOIN reports r ON r.id = i.report_id
+        WHERE r.id = %(report)s AND r.owner_id = %(owner)s ORDER BY i.position""",
+        {"owner": owner_id, "report": report_id},
+    )
+    drop_unused_blobs(conn, owner_id)  # the images of the draft it replaced
+
+
+# Images are stored once per owner (migration 0012): drafts and reports point at the same bytes.
+# Storing and dropping take the owner's "images" lock, so a blob found unused is not being
+# pointed at by another request at the same moment.
+
+
+def store_blob(conn, owner_id: int, data: bytes) -> int:
+    """The id of the owner's stored copy of these bytes, stored now if they were not yet."""
+    lock_owner(conn, owner_id, "images")
+    params = {"owner": owner_id, "sha": hashlib.sha256(data).digest(), "data": data}
+    row = (
+        conn.execute("SELECT id FROM image_blobs WHERE owner_id = %(owner)s AND sha256 = %(sha)s", params).fetchone()
+        or conn.execute(
+            "INSERT INTO image_blobs (owner_id, sha256, data) VALUES (%(owner)s, %(sha)s, %(data)s) RETURNING id",
+            params,
+        ).fetchone()
+    )
+    return row[0]
+
+
+def is_stored(conn, owner_id: int, data: bytes) -> bool:
+    return (
+        conn.execute(
+            "SELECT 1 FROM image_blobs WHERE owner_id = %(owner)s AND sha256 = %(sha)s",
+            {"owner": owner_id, "sha": hashlib.sha256(data).digest()},
+        ).fetchone()
+        is not None
+    )
+
+
+def drop_unused_blobs(conn, owner_id: int) -> None:
+    """Deletes the owner's images that no draft and no report shows any more."""
+    lock_owner(conn, owner_id, "images")
+    conn.execute(
+        """
+        DELETE FROM image_blobs b WHERE b.owner_id = %(owner)s
+          AND NOT EXISTS (SELECT 1 FROM draft_images d WHERE d.blob_id = b.id)
+          AND NOT EXISTS (SELECT 1 FROM report_images i WHERE i.blob_id = b.id)""",
+        {"owner": owner_id},
+    )
 
 
 def draft_image_data(conn, owner_id: int, image_id: int) -> ImageData | None:
@@ -120,7 +186,8 @@ def draft_image_data(conn, owner_id: int, image_id: int) -> ImageData | None:
         conn,
         ImageData,
         """
-        SELECT mime, data FROM draft_images WHERE id = %(id)s AND owner_id = %(owner)s""",
+        SELECT d.mime, b.data FROM draft_images d JOIN image_blobs b ON b.id = d.blob_id
+        WHERE d.id = %(id)s AND d.owner_id = %(owner)s""",
         {"id": image_id, "owner": owner_id},
     )
 
@@ -130,7 +197,8 @@ def report_image_data(conn, report_id: int, image_id: int) -> ImageData | None:
         conn,
         ImageData,
         """
-        SELECT mime, data FROM report_images WHERE id = %(id)s AND report_id = %(report)s""",
+        SELECT i.mime, b.data FROM report_images i JOIN image_blobs b ON b.id = i.blob_id
+        WHERE i.id = %(id)s AND i.report_id = %(report)s""",
         {"id": image_id, "report": report_id},
     )
 
@@ -159,10 +227,11 @@ def create_report(
         """
         INSERT INTO reports (owner_id, title, prompt, compare_mode, samples_per_image, priorities,
                              model_ids, budget_usd, provider, is_simulated, share_token,
-                             output_schema, output_mode_choice, output_modes, estimated_cost_usd)
+                             output_schema, output_mode_choice, output_modes, estimated_cost_usd, rerun_of)
         VALUES (%(owner)s, %(title)s, %(prompt)s, %(mode)s, %(samples)s, %(priorities)s,
                 %(models)s, %(budget)s, %(provider)s, %(simulated)s, %(token)s,
-                %(schema)s, %(mode_choice)s, %(output_modes)s, %(estimate)s)
+                %(schema)s, %(mode_choice)s, %(output_modes)s, %(estimate)s,
+                (SELECT rerun_of FROM benchmark_drafts WHERE owner_id = %(owner)s))
         RETURNING id""",
         {
             "owner": owner_id,
@@ -184,12 +253,12 @@ def create_report(
     ).fetchone()[0]
     for position, (draft_image_id, expected) in enumerate(spec.expected.items()):
         if uploaded is not None:
-            _insert_report_image(conn, report_id, position, uploaded[draft_image_id], expected)
+            _insert_report_image(conn, owner_id, report_id, position, uploaded[draft_image_id], expected)
             continue
         inserted = conn.execute(
             """
-            INSERT INTO report_images (report_id, position, filename, mime, width, height, data, expected)
-            SELECT %(report)s, %(position)s, filename, mime, width, height, data, %(expected)s
+            INSERT INTO report_images (report_id, position, filename, mime, width, height, blob_id, expected)
+            SELECT %(report)s, %(position)s, filename, mime, width, height, blob_id, %(expected)s
             FROM draft_images WHERE id = %(id)s AND owner_id = %(owner)s""",
             {
                 "report": report_id,
@@ -217,11 +286,11 @@ def create_report(
     return report_id
 
 
-def _insert_report_image(conn, report_id: int, position: int, image, expected: dict) -> None:
+def _insert_report_image(conn, owner_id: int, report_id: int, position: int, image, expected: dict) -> None:
     conn.execute(
         """
-        INSERT INTO report_images (report_id, position, filename, mime, width, height, data, expected)
-        VALUES (%(report)s, %(position)s, %(filename)s, %(mime)s, %(width)s, %(height)s, %(data)s, %(expected)s)""",
+        INSERT INTO report_images (report_id, position, filename, mime, width, height, blob_id, expected)
+        VALUES (%(report)s, %(position)s, %(filename)s, %(mime)s, %(width)s, %(height)s, %(blob)s, %(expected)s)""",
         {
             "report": report_id,
             "position": position,
@@ -229,7 +298,7 @@ def _insert_report_image(conn, report_id: int, position: int, image, expected: d
             "mime": image.mime,
             "width": image.width,
             "height": image.height,
-            "data": image.data,
+            "blob": store_blob(conn, owner_id, image.data),
             "expected": Jsonb(expected),
         },
     )
@@ -338,7 +407,7 @@ class OwnerUsage:
     running: int  # benchmarks queued or running
     started_last_hour: int
     oldest_start_last_hour: datetime | None
-    image_bytes: int  # in drafts and in reports
+    image_bytes: int  # of the owner's stored images, each counted once
 
 
 def owner_usage(conn, owner_id: int) -> OwnerUsage:
@@ -353,9 +422,9 @@ def owner_usage(conn, owner_id: int) -> OwnerUsage:
                    AND made_at > now() - interval '1 hour') AS started_last_hour,
                (SELECT min(made_at) FROM throttle_attempts WHERE key = %(start_key)s
                    AND made_at > now() - interval '1 hour') AS oldest_start_last_hour,
-               (SELECT coalesce(sum(octet_length(data)), 0) FROM draft_images WHERE owner_id = %(owner)s)
-               + (SELECT coalesce(sum(octet_length(i.data)), 0) FROM report_images i
-                  JOIN reports r ON r.id = i.report_id WHERE r.owner_id = %(owner)s) AS image_bytes""",
+               -- Each stored image once, however many drafts and reports show it.
+               (SELECT coalesce(sum(octet_length(data)), 0) FROM image_blobs WHERE owner_id = %(owner)s)
+                   AS image_bytes""",
         {"owner": owner_id, "start_key": start_key(owner_id)},
     )
 

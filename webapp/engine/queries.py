@@ -97,9 +97,9 @@ async def load_images(conn, report_id: int) -> dict[int, ImageToRun]:
         conn,
         ImageToRun,
         """
-        SELECT id, position, coalesce(sent_mime, mime) AS mime, coalesce(sent_data, data) AS data,
-               expected, sent_width IS NOT NULL AS prepared
-        FROM report_images WHERE report_id = %(id)s""",
+        SELECT i.id, i.position, coalesce(i.sent_mime, i.mime) AS mime, coalesce(i.sent_data, b.data) AS data,
+               i.expected, i.sent_width IS NOT NULL AS prepared
+        FROM report_images i JOIN image_blobs b ON b.id = i.blob_id WHERE i.report_id = %(id)s""",
         {"id": report_id},
     )
     return {row.id: row for row in rows}

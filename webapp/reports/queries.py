@@ -9,6 +9,7 @@ from decimal import Decimal
 from psycopg.rows import class_row
 from psycopg.types.json import Jsonb
 
+from ..benchmarks.queries import drop_unused_blobs
 from ..db import fetch_all, fetch_one
 from ..domain import ModelOutputMode, ReportStatus, RunStatus, model_output_mode, new_share_token
 
@@ -89,6 +90,7 @@ class SharedReport:
     output_modes: dict[str, str]
     output_fallbacks: dict[str, str]
     estimated_cost_usd: Decimal | None  # the estimate shown at the start; None before it was kept
+    rerun_of: int | None = None  # the report this one was started from ("Run again")
 
     def __post_init__(self) -> None:
         self.status = ReportStatus(self.status)
@@ -128,8 +130,20 @@ _REPORT_SQL = """
                r.share_revoked_at, r.failure_reason, r.created_at, r.started_at, r.finished_at,
                r.expected_edited_at, r.rescored_runs,
                (SELECT count(*) FROM report_images i WHERE i.report_id = r.id) AS image_count,
-               r.output_schema, r.output_mode_choice, r.output_modes, r.output_fallbacks, r.estimated_cost_usd
+               r.output_schema, r.output_mode_choice, r.output_modes, r.output_fallbacks, r.estimated_cost_usd,
+               r.rerun_of
         FROM reports r """
+
+
+def origin_token(conn, report: SharedReport) -> str | None:
+    """The share token of the report this one was run again from, if its owner still has it."""
+    if report.rerun_of is None:
+        return None
+    row = conn.execute(
+        "SELECT share_token FROM reports WHERE id = %(id)s AND owner_id = %(owner)s",
+        {"id": report.rerun_of, "owner": report.owner_id},
+    ).fetchone()
+    return row[0] if row else None
 
 
 @dataclass
@@ -148,6 +162,7 @@ class ReportImage:
     sent_height: int | None
     sent_bytes: int | None
     sent_as_uploaded: bool | None
+    sha256: str = ""  # of the upload, hex: the same image in two reports has the same one
 
 
 def report_images(conn, report_id: int) -> list[ReportImage]:
@@ -156,12 +171,14 @@ def report_images(conn, report_id: int) -> list[ReportImage]:
         conn,
         ReportImage,
         """
-        SELECT id, position, filename, mime, width, height, octet_length(data) AS bytes, expected,
-               sent_mime, sent_width, sent_height,
-               CASE WHEN sent_width IS NOT NULL THEN coalesce(octet_length(sent_data), octet_length(data)) END
+        SELECT i.id, i.position, i.filename, i.mime, i.width, i.height, octet_length(b.data) AS bytes, i.expected,
+               i.sent_mime, i.sent_width, i.sent_height,
+               CASE WHEN i.sent_width IS NOT NULL THEN coalesce(octet_length(i.sent_data), octet_length(b.data)) END
                    AS sent_bytes,
-               CASE WHEN sent_width IS NOT NULL THEN sent_data IS NULL END AS sent_as_uploaded
-        FROM report_images WHERE report_id = %(id)s ORDER BY position""",
+               CASE WHEN i.sent_width IS NOT NULL THEN i.sent_data IS NULL END AS sent_as_uploaded,
+               encode(b.sha256, 'hex') AS sha256
+        FROM report_images i JOIN image_blobs b ON b.id = i.blob_id
+        WHERE i.report_id = %(id)s ORDER BY i.position""",
         {"id": report_id},
     )
 
@@ -177,7 +194,8 @@ def image_data(conn, report_id: int, image_id: int) -> ImageData | None:
         conn,
         ImageData,
         """
-        SELECT mime, data FROM report_images WHERE id = %(image)s AND report_id = %(report)s""",
+        SELECT i.mime, b.data FROM report_images i JOIN image_blobs b ON b.id = i.blob_id
+        WHERE i.id = %(image)s AND i.report_id = %(report)s""",
         {"image": image_id, "report": report_id},
     )
 
@@ -293,6 +311,7 @@ def delete_report(conn, report_id: int, owner_id: int) -> bool:
         WHERE id = %(id)s AND owner_id = %(owner)s AND status IN ('complete', 'failed', 'cancelled')""",
         {"id": report_id, "owner": owner_id},
     )
+    drop_unused_blobs(conn, owner_id)  # its images, unless a draft or another report shows them
     return cur.rowcount == 1
 
 
