@@ -81,9 +81,10 @@ def _configure_blueprints(app: Flask) -> None:
     from .auth.views import bp as auth_bp
     from .benchmarks.views import bp as benchmarks_bp
     from .health import bp as health_bp
+    from .reports.rerun_and_compare import bp as iterate_bp
     from .reports.views import bp as reports_bp
 
-    for bp in (auth_bp, account_bp, health_bp, reports_bp, benchmarks_bp, api_bp):
+    for bp in (auth_bp, account_bp, health_bp, reports_bp, iterate_bp, benchmarks_bp, api_bp):
         app.register_blueprint(bp)
 
 

@@ -178,6 +178,18 @@ def test_report_with_any_query(client, report_token, param, value, fragment):
     assert client.get(f"/r/{report_token}{fragment}?{param}={quote_from_bytes(value)}").status_code < 500
 
 
+@given(
+    params=st.lists(st.tuples(st.sampled_from(["a", "b", "r"]), st.one_of(raw_values, st.just(b"<token>"))), max_size=4)
+)
+@SETTINGS
+def test_compare_with_any_query(client, report_token, params):
+    """`<token>` stands for the real share token: a real report beside any value."""
+    query = "&".join(
+        f"{name}={report_token if value == b'<token>' else quote_from_bytes(value)}" for name, value in params
+    )
+    assert client.get(f"/compare?{query}").status_code < 500
+
+
 @given(token=raw_values)
 @SETTINGS
 def test_any_share_token(client, token):

@@ -21,6 +21,7 @@ OWNER_ONLY_TOKEN_ENDPOINTS = {
     "reports.delete",
     "reports.edit_expected",
     "reports.switch_compare_mode",
+    "iterate.run_again",
 }
 
 

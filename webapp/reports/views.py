@@ -110,6 +110,7 @@ def _show(data, status: int = 200, edit: ExpectedJSONForm | None = None, image_p
         status,
         edit=_edit_form(data, image, edit),
         mode_form=_mode_form(data),
+        origin_token=queries.origin_token(db.get(), data.report) if _is_owner(data.report) else None,
         table=page.table(data, args.get("sort"), args.get("dir")),
         calc=page.calculator(data, args.get("docs")),
         fields=page.fields_view(data, args.get("fields")),
