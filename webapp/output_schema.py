@@ -10,9 +10,12 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Iterable
+from typing import Any
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
+
+from . import compare_rules
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 MAX_MESSAGES = 3  # per image: enough to fix it, not a wall of text
@@ -93,6 +96,9 @@ def check(schema: object) -> dict:
         raise OutputSchemaError("The output schema is nested too deeply.") from None
     if schema.get("type") not in ("object", ["object"]):
         raise OutputSchemaError('The output schema must describe an object: give it "type": "object".')
+    rule_problems = compare_rules.problems(schema)
+    if rule_problems:
+        raise OutputSchemaError(f"The output schema's comparison rules: {rule_problems[0]}")
     return schema
 
 
@@ -122,10 +128,35 @@ def same(text: str, schema: dict) -> bool:
         return False
 
 
+def for_models(schema: dict) -> dict:
+    """The schema as a model sees it: without the vendor keywords (`x-compare`, any `x-...`)
+    that say how answers are scored, which a provider may refuse and a model need not read."""
+    return _without_vendor_keywords(schema)
+
+
+def _without_vendor_keywords(node: Any) -> Any:
+    # Keys of `properties` and `$defs` are names, not keywords: a property may be called "x-id".
+    if isinstance(node, list):
+        return [_without_vendor_keywords(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    kept = {}
+    for key, value in node.items():
+        if str(key).startswith("x-"):
+            continue
+        if key in ("properties", "$defs", "definitions", "patternProperties") and isinstance(value, dict):
+            kept[key] = {name: _without_vendor_keywords(sub) for name, sub in value.items()}
+        elif key in ("const", "enum", "default", "examples"):
+            kept[key] = value  # values, not schemas
+        else:
+            kept[key] = _without_vendor_keywords(value)
+    return kept
+
+
 def for_strict_mode(schema: dict) -> dict:
     """The schema as strict structured outputs accept it: every object lists all its
     properties as required and allows no others; a property that was optional may be null."""
-    strict = copy.deepcopy(schema)
+    strict = copy.deepcopy(for_models(schema))
     strict.pop("$schema", None)
     _strict_node(strict)
     return strict

@@ -5,7 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
-from webapp.output_schema import DIALECT, OutputSchemaError, for_strict_mode, infer, mismatches, parse, same
+from webapp.output_schema import DIALECT, OutputSchemaError, for_models, for_strict_mode, infer, mismatches, parse, same
 
 RECEIPT_A = {"merchant": "Blue Bean Café", "total": 12.5, "paid": True, "items": [{"name": "Tea", "qty": 2}]}
 RECEIPT_B = {"merchant": "Kiosk", "total": 8, "paid": False, "items": [], "tip": None}
@@ -78,6 +78,10 @@ def test_parse_accepts_a_valid_object_schema():
         ('{"type": "object", "properties": {"a": {"minimum": "zero"}}}', "at properties/a/minimum"),
         ('{"type": "array"}', 'give it "type": "object"'),
         ("NaN", "must be a JSON object"),
+        (
+            '{"type": "object", "properties": {"total": {"x-compare": {"tolerance": "1 cent"}}}}',
+            r"^The output schema's comparison rules: total: \"tolerance\" must be a number, 0 or more\.$",
+        ),
     ],
 )
 def test_parse_says_what_is_wrong(text, message):
@@ -121,3 +125,37 @@ def test_strict_mode_requires_every_property_and_lets_optional_ones_be_null():
         "additionalProperties": False,
     }
     assert user_schema["properties"]["note"] == {"type": "string"}  # the original is untouched
+
+
+RULED = {
+    "type": "object",
+    "x-note": "kept out",
+    "properties": {
+        "total": {"type": "number", "x-compare": {"tolerance": 0.01}},
+        "x-id": {"type": "string", "format": "date", "const": {"x-compare": "a value, kept"}},
+        "items": {
+            "type": "array",
+            "x-compare": {"unordered": True},
+            "items": {"anyOf": [{"type": "string", "x-compare": {}}]},
+        },
+    },
+    "$defs": {"x-def": {"type": "string", "x-compare": {"case_insensitive": True}}},
+}
+
+
+def test_models_never_see_the_comparison_rules():
+    assert parse(json.dumps(RULED)) == RULED  # valid: the rules are the scorer's
+    assert for_models(RULED) == {
+        "type": "object",
+        "properties": {
+            "total": {"type": "number"},
+            "x-id": {"type": "string", "format": "date", "const": {"x-compare": "a value, kept"}},  # a name, a value
+            "items": {"type": "array", "items": {"anyOf": [{"type": "string"}]}},
+        },
+        "$defs": {"x-def": {"type": "string"}},
+    }
+    assert "x-compare" in RULED["properties"]["total"]  # the original is untouched
+    strict = for_strict_mode(RULED)
+    assert strict["properties"]["total"] == {"type": ["number", "null"]}
+    assert strict["properties"]["items"] == {"type": ["array", "null"], "items": {"anyOf": [{"type": "string"}]}}
+    assert "x-note" not in strict

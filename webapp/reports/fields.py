@@ -9,19 +9,12 @@ belong to no expected document (the error patterns show them). Pure: no database
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ..field_paths import fold
 from ..scoring import NOT_JSON, ROOT, flatten
-
-_INDEX = re.compile(r"\[\d+\]")
-
-
-def fold(path: str) -> str:
-    """`items[2].price` -> `items[].price`: one row for a field of every item."""
-    return _INDEX.sub("[]", path)
 
 
 @dataclass(frozen=True)

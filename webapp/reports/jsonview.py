@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from ..scoring import _key_path  # the scorer's own path syntax, so the two can never disagree
+from ..field_paths import key_path  # the scorer's own path syntax, so the two can never disagree
 
 MAX_DEPTH = 40  # deeper than any real document; beyond it the rest is shown on one line
 
@@ -36,7 +36,7 @@ def _emit(lines, value, path, depth, prefix, suffix, wrong_paths) -> None:
             _emit(
                 lines,
                 child,
-                _key_path(path, str(key)),
+                key_path(path, str(key)),
                 depth + 1,
                 prefix=_dump(str(key)) + ": ",
                 suffix="," if i < len(items) - 1 else "",

@@ -21,7 +21,7 @@ import openai
 from openai.types.chat import ChatCompletionMessageParam
 
 from ...domain import OutputMode
-from ...output_schema import for_strict_mode
+from ...output_schema import for_models, for_strict_mode
 from .base import CallRequest, CallResult, ModeRejected, ProviderError, RateLimited
 
 MAX_MESSAGE_CHARS = 300
@@ -126,7 +126,8 @@ def _messages(req: CallRequest) -> list[ChatCompletionMessageParam]:
 
 
 def schema_instruction(schema: dict) -> str:
-    return "Answer with one JSON object that satisfies this JSON Schema:\n" + json.dumps(schema, ensure_ascii=False)
+    text = json.dumps(for_models(schema), ensure_ascii=False)
+    return "Answer with one JSON object that satisfies this JSON Schema:\n" + text
 
 
 def _output_format(req: CallRequest) -> dict:
