@@ -109,6 +109,10 @@ def test_an_invalid_schema_gets_its_message_and_nothing_starts(client, logged_in
         ('{"type": "array"}', "must describe an object"),
         ('{"type": "object", "description": "\\u0000"}', "The output schema contains a NUL character"),
         ('{"type": "object", "minimum": NaN}', "The output schema has NaN"),
+        (
+            '{"type": "object", "properties": {"total": {"x-compare": {"tolerance": -1}}}}',
+            'The output schema\'s comparison rules: total: "tolerance" must be a number, 0 or more.',
+        ),
     ]:
         response = client.post("/benchmarks/new/start", data=browser_fields(html, output_schema=text))
         assert response.status_code == 400
@@ -140,3 +144,20 @@ def test_expected_json_that_does_not_fit_the_schema_is_pointed_out(client, logge
         start(client, output_schema=json.dumps(schema), **{f"expected-{second}": '{"total": "3.00"}'}).status_code
         == 303
     )
+
+
+def test_comparison_rules_typed_into_the_schema_are_stored_with_it(client, logged_in, database_url):
+    with_image(client)
+    html = new_page(client)
+    assert '"format": "date" compares dates as days' in html_lib.unescape(html)  # the hint says how
+    schema = {
+        "type": "object",
+        "properties": {
+            "merchant": {"type": "string", "x-compare": {"case_insensitive": True}},
+            "total": {"type": "number"},
+        },
+    }
+    response = client.post("/benchmarks/new/start", data=browser_fields(html, output_schema=json.dumps(schema)))
+    assert response.status_code == 303
+    with psycopg.connect(database_url) as conn:
+        assert conn.execute("SELECT output_schema FROM reports").fetchone()[0] == schema

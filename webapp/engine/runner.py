@@ -12,6 +12,7 @@ import psycopg
 from psycopg_pool import AsyncConnectionPool
 
 from ..catalog import Catalog
+from ..compare_rules import from_schema
 from ..domain import SENT_IMAGE_MAX_BYTES, SENT_IMAGE_MAX_SIDE, OutputMode, expected_tokens
 from ..scoring import compare
 from . import image_prep
@@ -285,7 +286,8 @@ async def _execute(engine, report, provider, image, run, budget, modes: dict[str
         cost = model.cost_per_run(result.input_tokens or 0, result.output_tokens or 0)
     budget.settle(estimate, cost or Decimal(0))
     parsed = parse_lenient(result.text)
-    comparison = compare(image.expected, parsed.value if parsed.ok else None, report.compare_mode)
+    rules = from_schema(report.output_schema)
+    comparison = compare(image.expected, parsed.value if parsed.ok else None, report.compare_mode, rules)
     await _with_db(
         engine,
         q.complete_run,

@@ -154,6 +154,7 @@ def report_json(data: ReportData, outputs: dict[int, tuple]) -> dict:
             "provider": report.provider,
             "prompt": report.prompt,
             "compare_mode": report.compare_mode,
+            "comparison_rules": report.comparison_rules,  # from x-compare and format: date
             "output_schema": report.output_schema,
             "output_mode_choice": report.output_mode_choice,
             "samples_per_image": report.samples_per_image,

@@ -10,6 +10,7 @@ from psycopg.rows import class_row
 from psycopg.types.json import Jsonb
 
 from ..benchmarks.queries import drop_unused_blobs
+from ..compare_rules import from_schema
 from ..db import fetch_all, fetch_one
 from ..domain import ModelOutputMode, ReportStatus, RunStatus, model_output_mode, new_share_token
 
@@ -98,6 +99,11 @@ class SharedReport:
     def output_mode(self, model_id: str) -> ModelOutputMode | None:
         """How the model was asked for the output schema (None: a report from before schemas)."""
         return model_output_mode(self.output_modes, self.output_fallbacks, model_id)
+
+    @property
+    def comparison_rules(self) -> list[str]:
+        """The output schema's per-field comparison rules, one phrase each ("total within 0.01")."""
+        return from_schema(self.output_schema).describe()
 
     @property
     def finished(self) -> bool:
@@ -347,17 +353,24 @@ async def claim_completion_notice(conn, report_id: int) -> CompletionNotice | No
 # Rescoring (webapp/reports/rescore.py) ----------------------------------------------------------
 
 
-def lock_for_rescore(conn, report_id: int, owner_id: int) -> str | None:
-    """The report's comparison mode, with the report locked until the transaction ends (two
-    tabs rescoring at once take turns), if the owner's report is finished; else None."""
-    row = conn.execute(
+@dataclass
+class ScoringSettings:
+    compare_mode: str
+    output_schema: dict | None  # carries the per-field comparison rules
+
+
+def lock_for_rescore(conn, report_id: int, owner_id: int) -> ScoringSettings | None:
+    """How the report is scored, with the report locked until the transaction ends (two tabs
+    rescoring at once take turns), if the owner's report is finished; else None."""
+    return fetch_one(
+        conn,
+        ScoringSettings,
         """
-        SELECT compare_mode FROM reports
+        SELECT compare_mode, output_schema FROM reports
         WHERE id = %(id)s AND owner_id = %(owner)s AND status IN ('complete', 'failed', 'cancelled')
         FOR UPDATE""",
         {"id": report_id, "owner": owner_id},
-    ).fetchone()
-    return row[0] if row else None
+    )
 
 
 def set_expected(conn, report_id: int, image_id: int, expected: dict) -> bool:

@@ -1,5 +1,6 @@
 """Fixing the ground truth of a finished report: edit one image's expected JSON, or switch the
-comparison, and every run is scored again from its stored output. No model is called.
+comparison, and every run is scored again from its stored output (under the output schema's
+comparison rules, as when it ran). No model is called.
 
 All of it is one transaction under a lock on the report: two tabs editing at once take turns,
 and a reader never sees some runs scored against the old expected JSON and some against the
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 from psycopg.types.json import Jsonb
 
+from ..compare_rules import from_schema
 from ..domain import COMPARE_MODES
 from ..scoring import compare
 from . import queries
@@ -30,17 +32,18 @@ def rescore(
 ) -> int:
     """Applies the change, scores every complete run again, and returns how many runs' scores
     changed. The caller commits."""
-    current_mode = queries.lock_for_rescore(conn, report_id, owner_id)
-    if current_mode is None:
+    settings = queries.lock_for_rescore(conn, report_id, owner_id)
+    if settings is None:
         raise CannotRescore("not a finished report of yours")
-    mode = mode or current_mode
+    mode = mode or settings.compare_mode
+    rules = from_schema(settings.output_schema)
     if mode not in COMPARE_MODES:
         raise CannotRescore("unknown comparison")
     if expected is not None and (image_id is None or not queries.set_expected(conn, report_id, image_id, expected)):
         raise CannotRescore("not an image of this report")
     scores, changed = [], 0
     for run in queries.scored_outputs(conn, report_id):
-        result = compare(run.expected, run.parsed_json, mode)
+        result = compare(run.expected, run.parsed_json, mode, rules)
         diffs = [{"path": d.path, "expected": d.expected, "actual": d.actual, "reason": d.reason} for d in result.diffs]
         if (result.exact, result.field_accuracy, result.correct_fields, result.total_fields, diffs) != (
             run.exact,
