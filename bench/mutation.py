@@ -26,7 +26,12 @@ from pathlib import Path
 from bench.common import ROOT, environment_line, table
 
 MODULES = {
-    "scoring": ("webapp/scoring.py", ["tests/unit/test_scoring.py"]),
+    "scoring": ("webapp/scoring.py", ["tests/unit/test_scoring.py", "tests/unit/test_scoring_rules.py"]),
+    "compare_rules": (
+        "webapp/compare_rules.py",
+        ["tests/unit/test_compare_rules.py", "tests/unit/test_scoring_rules.py", "tests/unit/test_output_schema.py"],
+    ),
+    "pairing": ("webapp/pairing.py", ["tests/unit/test_pairing.py", "tests/unit/test_scoring_rules.py"]),
     "stats": ("webapp/reports/stats.py", ["tests/unit/test_report_stats.py", "tests/unit/test_report_recommend.py"]),
     "recommend": (
         "webapp/reports/recommend.py",
