@@ -106,6 +106,8 @@ def load_config(environ=None) -> dict:
         "MAX_RUNNING_BENCHMARKS": _int(environ, "MAX_RUNNING_BENCHMARKS", 3),
         "MAX_BENCHMARKS_PER_HOUR": _int(environ, "MAX_BENCHMARKS_PER_HOUR", 20),
         "MAX_IMAGE_MB_PER_USER": _int(environ, "MAX_IMAGE_MB_PER_USER", 250),
+        # Images one benchmark may hold (webapp/benchmarks/uploads.py).
+        "MAX_IMAGES": _int(environ, "MAX_IMAGES", 100, minimum=1),
         "SMTP_URL": environ.get("SMTP_URL") or None,
         # The address people open the app at, for links in emails (default: http://HOST:PORT).
         "PUBLIC_URL": environ.get("PUBLIC_URL") or None,

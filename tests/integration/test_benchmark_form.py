@@ -47,7 +47,8 @@ def test_bad_files_are_refused_with_a_message_and_good_ones_kept(client, logged_
     assert len(draft_image_ids(html)) == 1
 
 
-def test_eleventh_image_is_refused(client, logged_in):
+def test_eleventh_image_is_refused_under_a_max_images_of_10(app, client, logged_in):
+    app.config["MAX_IMAGES"] = 10
     upload(client, *[(f"r{i}.png", png()) for i in range(11)])
     html = new_page(client)
     assert len(draft_image_ids(html)) == 10

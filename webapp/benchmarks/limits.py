@@ -11,7 +11,7 @@ from flask import current_app
 
 from ..formatting import minutes_until
 from . import queries
-from .uploads import MAX_IMAGES
+from .uploads import max_images
 
 
 def _mb(size: float) -> str:
@@ -47,8 +47,8 @@ def may_store(
     `pending_bytes`, not stored yet."""
     allowed = current_app.config["MAX_IMAGE_MB_PER_USER"] * 1_000_000
     queries.lock_owner(conn, owner_id, "images")
-    if (len(queries.draft_images(conn, owner_id)) if held is None else held) >= MAX_IMAGES:
-        return f"{filename} was not added: a benchmark takes at most {MAX_IMAGES} images."
+    if (len(queries.draft_images(conn, owner_id)) if held is None else held) >= max_images():
+        return f"{filename} was not added: a benchmark takes at most {max_images()} images."
     used = queries.owner_usage(conn, owner_id).image_bytes + pending_bytes
     size = 0 if queries.is_stored(conn, owner_id, data) else len(data)
     if used + size > allowed:

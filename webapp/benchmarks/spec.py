@@ -18,7 +18,7 @@ from ..domain import (
 from ..formatting import money
 from . import schema_field
 from .expected_json import ExpectedJSONError, parse_expected
-from .uploads import MAX_IMAGES
+from .uploads import max_images
 
 PROMPT_MIN, PROMPT_MAX = 20, 4000
 TITLE_MAX = 120
@@ -116,8 +116,8 @@ def validate(
         errors["models"] = "Choose at least one model."
     if not images:
         errors["images"] = "Add at least one image."
-    elif len(images) > MAX_IMAGES:
-        errors["images"] = f"Use at most {MAX_IMAGES} images."
+    elif len(images) > max_images():
+        errors["images"] = f"Use at most {max_images()} images."
     expected = {}
     for image in images:
         try:

@@ -6,6 +6,7 @@ import io
 import warnings
 from dataclasses import dataclass
 
+from flask import current_app, has_app_context
 from PIL import Image, UnidentifiedImageError
 
 from .image_end import ENDS
@@ -13,7 +14,7 @@ from .image_end import ENDS
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
 # A 50-megapixel phone photo (8,160 x 6,120) and any scan; far below a decompression bomb.
 MAX_IMAGE_PIXELS = 50_000_000
-MAX_IMAGES = 10
+MAX_IMAGES = 100  # the default of the MAX_IMAGES setting
 MAX_FILENAME = 200
 FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 
@@ -29,6 +30,11 @@ class CheckedImage:
     width: int
     height: int
     data: bytes
+
+
+def max_images() -> int:
+    """Images one benchmark may hold: the MAX_IMAGES setting."""
+    return int(current_app.config.get("MAX_IMAGES", MAX_IMAGES)) if has_app_context() else MAX_IMAGES
 
 
 def clean_filename(name: str | None) -> str:
