@@ -11,9 +11,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.support.datasets import zip_of
 from tests.support.forms import csrf_token
 from tests.support.images import png
-from tests.support.new_benchmark import draft_image_ids, new_page, upload
+from tests.support.new_benchmark import draft_image_ids, new_page, upload, upload_dataset
 from tests.support.reports import make_report, share_token, user_id
 
 EXAMPLES = int(os.environ.get("HYPOTHESIS_EXAMPLES", "40"))
@@ -166,6 +167,23 @@ def test_new_benchmark_with_any_output_schema(client, with_image, text):
 @pytest.fixture
 def report_token(logged_in, database_url):
     return share_token(database_url, make_report(database_url, user_id(database_url)))
+
+
+# ZIPs: any bytes, and real archives holding any bytes under any name.
+zip_contents = st.one_of(
+    raw_values,
+    st.dictionaries(
+        st.text(min_size=1, max_size=30).filter(lambda n: "\x00" not in n),
+        st.one_of(raw_values, json_texts, st.just(png())),
+        max_size=5,
+    ).map(zip_of),
+)
+
+
+@given(content=zip_contents)
+@SETTINGS
+def test_dataset_zip_of_any_content(client, logged_in, content):
+    assert upload_dataset(client, content).status_code in (303, 400)
 
 
 @given(

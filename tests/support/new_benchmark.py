@@ -57,3 +57,10 @@ def start(client, **overrides):
 def press(client, route: str, **overrides):
     """Any other button of the form: the whole form posted to `route`."""
     return client.post(route, data=fields(new_page(client), **overrides))
+
+
+def upload_dataset(client, content: bytes, name: str = "dataset.zip", **overrides):
+    """The "Upload ZIP" button."""
+    data = fields(new_page(client), **overrides)
+    data["dataset"] = (io.BytesIO(content), name)
+    return client.post("/benchmarks/new/dataset", data=data, content_type="multipart/form-data")

@@ -1,4 +1,5 @@
-"""Applying a POST of the new-benchmark form to the owner's draft: fields, expected JSON, uploads."""
+"""Applying a POST of the new-benchmark form to the owner's draft: fields, expected JSON, uploads
+(images one by one, or a dataset ZIP)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,10 @@ from dataclasses import dataclass
 
 from .. import db
 from . import limits, queries
+from .dataset_zip import DatasetZip, ZipRejected, plan
 from .forms import NewBenchmarkForm, new_benchmark_form
 from .spec import DraftForm
-from .uploads import ImageRejected, check_image
+from .uploads import ImageRejected, check_image, clean_filename
 
 
 class UnstorableInput(Exception):
@@ -66,3 +68,36 @@ def save_uploads(owner_id: int, files) -> list[str]:
         queries.add_draft_image(conn, owner_id, image)
         db.commit()
     return problems
+
+
+def save_dataset(owner_id: int, upload) -> tuple[int, list[str]]:
+    """All images of a ZIP with their expected JSON, in one commit; or, when any file has a
+    problem, nothing at all and a message per problem (docs/datasets.md). Every image is
+    inserted, even after a problem, so that the limits count them all; the rollback undoes it."""
+    if not upload or not upload.filename:
+        return 0, ["Choose a ZIP file of images and their expected JSON."]
+    try:
+        archive = DatasetZip(upload.stream)
+    except ZipRejected as e:
+        return 0, [f"{clean_filename(upload.filename)}: {e}"]
+    found = plan(archive)
+    problems = list(found.problems)
+    if not found.pairs and not problems:
+        problems.append(f"{clean_filename(upload.filename)} holds no images.")
+    conn = db.get()
+    for pair in found.pairs:
+        try:
+            image = archive.image(pair)
+        except ImageRejected as e:
+            problems.append(str(e))
+            continue
+        full = limits.may_store(conn, owner_id, image.filename, image.data)
+        if full:
+            problems.append(full)
+            continue
+        queries.add_draft_image(conn, owner_id, image, pair.expected_text)
+    if problems:
+        conn.rollback()
+        return 0, problems
+    db.commit()
+    return len(found.pairs), []

@@ -13,6 +13,7 @@ from dataclasses import asdict
 
 from flask_wtf import FlaskForm
 from wtforms import (
+    FileField,
     HiddenField,
     MultipleFileField,
     RadioField,
@@ -60,6 +61,7 @@ class NewBenchmarkForm(FlaskForm):
         validators=[StorableText(200, max_items=100)],
     )
     images = MultipleFileField("Images")
+    dataset = FileField("Dataset (ZIP)")
     output_schema = TextAreaField("JSON Schema", validators=[StorableText(SCHEMA_MAX)])
     schema_shown = HiddenField(validators=[StorableText(SCHEMA_MAX)])  # the inferred schema the page showed
     output_mode_choice = RadioField(

@@ -4,6 +4,7 @@ owner's actions."""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -14,6 +15,7 @@ from ..db import advisory_xact_lock, fetch_all, fetch_one
 from ..domain import ReportStatus, TokensPerRun, new_share_token
 from ..engine.jobs import enqueue_run_benchmark
 from ..engine.queries import TOKENS_PER_RUN_SQL, tokens_by_model
+from .dataset_export import DatasetFile
 from .spec import DraftForm, Spec
 
 
@@ -190,6 +192,25 @@ def draft_image_data(conn, owner_id: int, image_id: int) -> ImageData | None:
         WHERE d.id = %(id)s AND d.owner_id = %(owner)s""",
         {"id": image_id, "owner": owner_id},
     )
+
+
+def dataset_files(conn, owner_id: int, report_id: int | None = None) -> Iterator[DatasetFile]:
+    """The draft's images (or the owner's report's) with their expected JSON, as they are now.
+    Read through a server-side cursor a few at a time: a hundred images need not all be in memory."""
+    if report_id is None:
+        sql = """
+            SELECT d.filename, b.data, d.expected_text FROM draft_images d JOIN image_blobs b ON b.id = d.blob_id
+            WHERE d.owner_id = %(owner)s ORDER BY d.id"""
+    else:
+        sql = """
+            SELECT i.filename, b.data, i.expected FROM report_images i JOIN reports r ON r.id = i.report_id
+            JOIN image_blobs b ON b.id = i.blob_id
+            WHERE r.id = %(report)s AND r.owner_id = %(owner)s ORDER BY i.position"""
+    with conn.cursor(name="dataset_files") as cur:
+        cur.itersize = 4
+        cur.execute(sql, {"owner": owner_id, "report": report_id})
+        for filename, data, expected in cur:
+            yield DatasetFile(filename, bytes(data), expected)
 
 
 def report_image_data(conn, report_id: int, image_id: int) -> ImageData | None:

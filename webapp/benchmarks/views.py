@@ -10,6 +10,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    send_file,
     url_for,
 )
 from flask_login import current_user, login_required
@@ -18,13 +19,15 @@ from .. import db
 from ..catalog import presets
 from ..domain import SIMULATED, expected_tokens, image_response, provider_for_new_benchmarks
 from . import limits, queries, schema_field
-from .drafts import UnstorableInput, save_posted_form
+from .dataset_export import write_dataset
+from .drafts import UnstorableInput, save_dataset, save_posted_form
 from .estimate import estimate_draft
 from .forms import new_benchmark_form
 from .progress import load_progress
 from .samples import PROMPT as SAMPLE_PROMPT
 from .samples import sample_receipts
 from .spec import validate
+from .uploads import clean_filename, max_images
 
 bp = Blueprint("benchmarks", __name__, url_prefix="/benchmarks")
 
@@ -47,7 +50,7 @@ def _estimate_for(draft, images, history=None):
     return estimate_draft(db.get(), _catalog(), provider, draft, len(images), history)
 
 
-def _render_new(form, draft, images, status=200):
+def _render_new(form, draft, images, status=200, **context):
     catalog = _catalog()
     history = _token_history([m.id for m in catalog])  # the picker shows each model's cost per run
     return render_template(
@@ -61,6 +64,8 @@ def _render_new(form, draft, images, status=200):
         schema=schema_field.state(draft.output_schema, images),
         hard_ceiling=_hard_ceiling(),
         simulated=provider_for_new_benchmarks(current_app.config) == SIMULATED,
+        max_images=max_images(),
+        **context,
     ), status
 
 
@@ -72,7 +77,10 @@ def unstorable_input(e: UnstorableInput):
 
 
 def _back_to_form(section: str = ""):
-    return redirect(url_for("benchmarks.new") + (f"#{section}" if section else ""), 303)
+    target = url_for("benchmarks.new") + (f"#{section}" if section else "")
+    if request.headers.get("HX-Request"):  # an upload sent by htmx, to show its progress
+        return Response(status=200, headers={"HX-Redirect": target})
+    return redirect(target, 303)
 
 
 @bp.get("/new")
@@ -106,6 +114,31 @@ def save_draft():
 def add_images():
     _saved()
     return _back_to_form("images")
+
+
+@bp.post("/new/dataset")
+@login_required
+def add_dataset():
+    """A ZIP of images with their expected JSON: all of it is added, or nothing and every problem."""
+    saved = _saved()
+    upload = saved.form.dataset.data
+    added, problems = save_dataset(current_user.id, upload)
+    if problems:
+        # Shown on the page, not flashed: a hundred messages would not fit in the session cookie.
+        name = clean_filename(upload.filename) if upload and upload.filename else "The ZIP"
+        count = f"{len(problems)} problem{'s' if len(problems) > 1 else ''}"
+        saved.form.dataset.errors = [f"Nothing from {name} was added: fix the {count} below and upload it again."]
+        draft, images = queries.load_draft(db.get(), current_user.id)
+        return _render_new(saved.form, draft, images, 400, dataset_problems=problems)
+    flash(f"Added {added} image{'s' if added > 1 else ''} with their expected JSON.", "success")
+    return _back_to_form("images")
+
+
+@bp.get("/new/dataset.zip")
+@login_required
+def download_draft_dataset():
+    files = queries.dataset_files(db.get(), current_user.id)
+    return send_file(write_dataset(files), "application/zip", as_attachment=True, download_name="dataset.zip")
 
 
 @bp.post("/new/images/<int:image_id>/remove")

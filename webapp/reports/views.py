@@ -7,10 +7,23 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_login import current_user, login_required
 
 from .. import db
+from ..benchmarks import queries as benchmark_queries
+from ..benchmarks.dataset_export import write_dataset
 from ..benchmarks.expected_json import ExpectedJSONError, parse_expected
 from ..domain import image_response, is_share_token
 from . import charts, exports, page, queries
@@ -241,6 +254,16 @@ def export_json(token: str):
     outputs = queries.run_outputs(db.get(), data.report.id)
     body = json.dumps(exports.report_json(data, outputs), ensure_ascii=False, indent=2)
     return _download(data, body, "application/json", "json")
+
+
+@bp.get("/r/<token>/dataset.zip")
+def export_dataset(token: str):
+    """The images and their expected JSON as currently edited, as a ZIP to upload again: owner only."""
+    report = _report_or_404(token, owner_only=True)
+    archive = write_dataset(benchmark_queries.dataset_files(db.get(), report.owner_id, report.id))
+    response = send_file(archive, "application/zip", as_attachment=True, download_name=_export_name(report, "zip"))
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.post("/r/<token>/share/rotate")
