@@ -19,7 +19,11 @@ MESSAGES = {
     403: ("Not allowed", "You do not have access to this page."),
     404: ("Page not found", "There is nothing at this address."),
     405: ("Not allowed", "This page does not accept that kind of request."),
-    413: ("Upload too large", "The upload is larger than allowed. Images may be at most 10 MB each."),
+    413: (
+        "Upload too large",
+        "The upload is larger than allowed (120 MB at once). Images may be at most 10 MB each; "
+        "split a large ZIP in two.",
+    ),
     429: ("Too many requests", "Please wait a moment and try again."),
 }
 

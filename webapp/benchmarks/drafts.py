@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from werkzeug.datastructures import FileStorage
+
 from .. import db
 from . import limits, queries
 from .dataset_zip import DatasetZip, ZipRejected, plan
@@ -53,7 +55,7 @@ def save_uploads(owner_id: int, files) -> list[str]:
     Each image is its own commit: one bad file never costs the good ones."""
     problems = []
     conn = db.get()
-    for upload in (f for f in files if f and f.filename):
+    for upload in (f for f in files if isinstance(f, FileStorage) and f.filename):  # a text field is no file
         data = upload.stream.read(10 * 1024 * 1024 + 1)
         try:
             image = check_image(upload.filename, data)
@@ -74,7 +76,7 @@ def save_dataset(owner_id: int, upload) -> tuple[int, list[str]]:
     """All images of a ZIP with their expected JSON, in one commit; or, when any file has a
     problem, nothing at all and a message per problem (docs/datasets.md). Every image is
     inserted, even after a problem, so that the limits count them all; the rollback undoes it."""
-    if not upload or not upload.filename:
+    if not isinstance(upload, FileStorage) or not upload.filename:
         return 0, ["Choose a ZIP file of images and their expected JSON."]
     try:
         archive = DatasetZip(upload.stream)

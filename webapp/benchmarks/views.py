@@ -77,10 +77,10 @@ def unstorable_input(e: UnstorableInput):
 
 
 def _back_to_form(section: str = ""):
-    target = url_for("benchmarks.new") + (f"#{section}" if section else "")
     if request.headers.get("HX-Request"):  # an upload sent by htmx, to show its progress
-        return Response(status=200, headers={"HX-Redirect": target})
-    return redirect(target, 303)
+        # No #section: a URL that differs from the page's by its fragment only would not reload it.
+        return Response(status=200, headers={"HX-Redirect": url_for("benchmarks.new")})
+    return redirect(url_for("benchmarks.new") + (f"#{section}" if section else ""), 303)
 
 
 @bp.get("/new")
@@ -125,7 +125,7 @@ def add_dataset():
     added, problems = save_dataset(current_user.id, upload)
     if problems:
         # Shown on the page, not flashed: a hundred messages would not fit in the session cookie.
-        name = clean_filename(upload.filename) if upload and upload.filename else "The ZIP"
+        name = clean_filename(getattr(upload, "filename", None) or "the ZIP")
         count = f"{len(problems)} problem{'s' if len(problems) > 1 else ''}"
         saved.form.dataset.errors = [f"Nothing from {name} was added: fix the {count} below and upload it again."]
         draft, images = queries.load_draft(db.get(), current_user.id)

@@ -14,7 +14,7 @@ function uploadProgress(elt) {
 }
 
 document.addEventListener("htmx:beforeRequest", (event) => {
-  const bar = uploadProgress(event.detail.elt);
+  const bar = uploadProgress(event.target);
   if (!bar) return;
   bar.value = 0;
   bar.closest("[hidden]")?.removeAttribute("hidden");
@@ -26,9 +26,21 @@ document.addEventListener("htmx:xhr:progress", (event) => {
 });
 
 // A refused upload answers 400 with the page and its messages: show it, as a browser would.
+// (This event fires on the target, the body: the button that sent the upload is in the request.)
 document.addEventListener("htmx:beforeSwap", (event) => {
-  if (uploadProgress(event.detail.elt) && event.detail.xhr.status === 400) {
+  if (uploadProgress(event.detail.requestConfig?.elt) && event.detail.xhr.status === 400) {
     event.detail.shouldSwap = true;
     event.detail.isError = false;
   }
+});
+
+// Any other refusal (an upload over the request limit: 413) answers a one-line message: shown
+// where the progress was.
+document.addEventListener("htmx:responseError", (event) => {
+  const bar = uploadProgress(event.target);
+  if (!bar) return;
+  const row = bar.parentElement;
+  const message = new DOMParser().parseFromString(event.detail.xhr.responseText, "text/html").body.textContent;
+  row.setAttribute("role", "alert");
+  row.textContent = message || `The upload failed (${event.detail.xhr.status}).`;
 });
