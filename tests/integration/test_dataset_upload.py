@@ -19,7 +19,10 @@ GOOD = '{"total": 12.5}'
 
 def draft_rows(database_url) -> list[tuple]:
     with psycopg.connect(database_url) as conn:
-        return conn.execute("SELECT filename, expected_text, data FROM draft_images ORDER BY id").fetchall()
+        return conn.execute(
+            "SELECT d.filename, d.expected_text, b.data FROM draft_images d"
+            " JOIN image_blobs b ON b.id = d.blob_id ORDER BY d.id"
+        ).fetchall()
 
 
 def test_a_zip_of_30_receipts_becomes_a_draft_of_30_images_with_their_expected_json(client, logged_in, database_url):
