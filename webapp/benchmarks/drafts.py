@@ -62,14 +62,20 @@ def save_uploads(owner_id: int, files) -> list[str]:
         except ImageRejected as e:
             problems.append(str(e))
             continue
-        full = limits.may_store(conn, owner_id, image.filename, image.data)
-        if full:
-            problems.append(full)
-            db.commit()  # ends the transaction and its lock
-            continue
-        queries.add_draft_image(conn, owner_id, image)
-        db.commit()
+        problem = _add_image(conn, owner_id, image)
+        if problem:
+            problems.append(problem)
+        db.commit()  # the image, or the end of the transaction and its lock
     return problems
+
+
+def _add_image(conn, owner_id: int, image, expected_text: str = "") -> str | None:
+    """The image added to the draft, or why it does not fit (then nothing is added)."""
+    full = limits.may_store(conn, owner_id, image.filename, image.data)
+    if full:
+        return full
+    queries.add_draft_image(conn, owner_id, image, expected_text)
+    return None
 
 
 def save_dataset(owner_id: int, upload) -> tuple[int, list[str]]:
@@ -93,11 +99,9 @@ def save_dataset(owner_id: int, upload) -> tuple[int, list[str]]:
         except ImageRejected as e:
             problems.append(str(e))
             continue
-        full = limits.may_store(conn, owner_id, image.filename, image.data)
-        if full:
-            problems.append(full)
-            continue
-        queries.add_draft_image(conn, owner_id, image, pair.expected_text)
+        problem = _add_image(conn, owner_id, image, pair.expected_text)
+        if problem:
+            problems.append(problem)
     if problems:
         conn.rollback()
         return 0, problems
