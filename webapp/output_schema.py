@@ -96,10 +96,60 @@ def check(schema: object) -> dict:
         raise OutputSchemaError("The output schema is nested too deeply.") from None
     if schema.get("type") not in ("object", ["object"]):
         raise OutputSchemaError('The output schema must describe an object: give it "type": "object".')
+    for keyword, where in _keywords(schema, ""):
+        if keyword in UNSUPPORTED:
+            raise OutputSchemaError(
+                f'The output schema uses "{keyword}"{f" at {where}" if where else ""}, which is not supported here: '
+                f"{UNSUPPORTED[keyword]}"
+            )
     rule_problems = compare_rules.problems(schema)
     if rule_problems:
         raise OutputSchemaError(f"The output schema's comparison rules: {rule_problems[0]}")
     return schema
+
+
+# Refused in a typed schema. A regular expression is matched by Python's backtracking engine on
+# every check of the expected JSON: one like ^(a+)+$ can take minutes. References can point
+# nowhere or at themselves, and the inferred schema never needs them.
+UNSUPPORTED = {
+    "pattern": "describe the field by its type (and a comparison rule) instead.",
+    "patternProperties": "name each property instead.",
+    "$ref": "write the referenced schema out in full.",
+    "$dynamicRef": "write the referenced schema out in full.",
+    "$recursiveRef": "write the referenced schema out in full.",
+}
+_NAMED_SCHEMAS = ("properties", "$defs", "definitions", "dependentSchemas", "patternProperties")
+_LISTED_SCHEMAS = ("allOf", "anyOf", "oneOf", "prefixItems")
+_ONE_SCHEMA = (
+    "items",
+    "additionalItems",
+    "additionalProperties",
+    "unevaluatedItems",
+    "unevaluatedProperties",
+    "not",
+    "if",
+    "then",
+    "else",
+    "contains",
+    "propertyNames",
+)
+
+
+def _keywords(node: object, where: str):
+    """(keyword, where) for every keyword of every subschema: property names are not keywords."""
+    if not isinstance(node, dict):
+        return
+    for key, value in node.items():
+        yield key, where
+        inner = f"{where}/{key}" if where else key
+        if key in _NAMED_SCHEMAS and isinstance(value, dict):
+            for name, sub in value.items():
+                yield from _keywords(sub, f"{inner}/{name}")
+        elif key in _LISTED_SCHEMAS and isinstance(value, list):
+            for i, sub in enumerate(value):
+                yield from _keywords(sub, f"{inner}/{i}")
+        elif key in _ONE_SCHEMA:
+            yield from _keywords(value, inner)
 
 
 def mismatches(schema: dict, value: object, limit: int = MAX_MESSAGES) -> list[str]:

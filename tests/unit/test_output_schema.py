@@ -1,4 +1,5 @@
 import json
+import re
 
 import pytest
 from hypothesis import given
@@ -159,3 +160,28 @@ def test_models_never_see_the_comparison_rules():
     assert strict["properties"]["total"] == {"type": ["number", "null"]}
     assert strict["properties"]["items"] == {"type": ["array", "null"], "items": {"anyOf": [{"type": "string"}]}}
     assert "x-note" not in strict
+
+
+@pytest.mark.parametrize(
+    ("schema", "message"),
+    [
+        (
+            {"type": "object", "properties": {"code": {"type": "string", "pattern": "^(a+)+$"}}},
+            'uses "pattern" at properties/code, which is not supported here',
+        ),
+        ({"type": "object", "patternProperties": {"^x": {}}}, 'uses "patternProperties"'),
+        ({"type": "object", "$ref": "#/nope"}, 'uses "$ref"'),
+        (
+            {"type": "object", "properties": {"a": {"type": "array", "items": {"$ref": "#"}}}},
+            'uses "$ref" at properties/a/items',
+        ),
+    ],
+)
+def test_keywords_that_could_hang_or_fail_a_check_are_refused(schema, message):
+    with pytest.raises(OutputSchemaError, match=re.escape(message)):
+        parse(json.dumps(schema))
+
+
+def test_a_property_may_be_named_like_a_refused_keyword():
+    schema = {"type": "object", "properties": {"pattern": {"type": "string"}, "$ref": {"type": "string"}}}
+    assert parse(json.dumps(schema)) == schema
