@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -46,6 +47,10 @@ NOT_JSON = "not valid JSON"
 
 _ABSENT = object()  # internal: path not present on one side (also an unpaired array slot)
 MAX_PAIRED_ITEMS = 60  # the assignment is O(n³) over n² item comparisons
+# Item comparisons one score may spend on exact pairings: order-free arrays nested in each
+# other multiply them (40 items of 40 is 2.6 million). Past it, the sorted-order pairing.
+MAX_ITEM_COMPARISONS = 100_000
+_comparisons_left: ContextVar[list[int]] = ContextVar("comparisons_left")
 # Plain decimal notation only: float() would also accept "nan", "inf", "1_000" and
 # non-ASCII digits, none of which a user means as a number.
 _NUMERIC = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\Z")
@@ -126,7 +131,11 @@ def compare(expected: dict[str, object], actual: object, mode: str = STRICT, rul
         return Comparison(False, 0.0, len(expected_leaves), 0, [diff])
 
     if rules.leads_to_unordered(""):
-        actual = _aligned(expected, actual, "", mode, rules)
+        budget = _comparisons_left.set([MAX_ITEM_COMPARISONS])
+        try:
+            actual = _aligned(expected, actual, "", mode, rules)
+        finally:
+            _comparisons_left.reset(budget)
     diffs, total = _score(expected_leaves, flatten(actual), mode, rules)
     correct = total - len(diffs)
     # A one-sided path is always a diff, so "no diffs" also means "no one-sided paths"
@@ -145,10 +154,16 @@ def _score(
 ) -> tuple[list[FieldDiff], int]:
     """The wrong leaves, and how many leaf paths the two sides have together."""
     paths = list(expected) + [p for p in actual if p not in expected]
+    # In relaxed mode null equals a missing field, but not a field that is there as an object or
+    # an array (its leaves are deeper): that is a null answered with a container.
+    containers = _containers(actual) if mode == RELAXED else {}
     diffs: list[FieldDiff] = []
     for path in paths:
         rule = rules.at(path) if rules else None
-        leaf = _leaf_diff(path, expected.get(path, _ABSENT), actual.get(path, _ABSENT), mode, rule)
+        answered = actual.get(path, _ABSENT)
+        if answered is _ABSENT and expected.get(path) is None and path in containers:
+            answered = containers[path]
+        leaf = _leaf_diff(path, expected.get(path, _ABSENT), answered, mode, rule)
         if leaf is not None:
             diffs.append(leaf)
     return diffs, len(paths)
@@ -179,22 +194,27 @@ def _aligned(expected: object, actual: object, path: str, mode: str, rules: Rule
 def _paired(expected: Sequence[object], actual: Sequence[object], item: str, mode: str, rules: Rules) -> list[object]:
     """The output items placed at the positions of the expected items they are paired with
     (_ABSENT where an expected item has no partner), followed by the unpaired output items."""
-    if max(len(expected), len(actual)) > MAX_PAIRED_ITEMS:
-        return _paired_in_sorted_order(expected, actual)
     size = max(len(expected), len(actual))
+    left = _comparisons_left.get([0])
+    if size > MAX_PAIRED_ITEMS or left[0] < size * size:
+        return _paired_in_sorted_order(expected, actual)
+    left[0] -= size * size
     expected_items = [*expected] + [_ABSENT] * (size - len(expected))
     actual_items = [*actual] + [_ABSENT] * (size - len(actual))
     aligned = [[_aligned(e, a, item, mode, rules) for a in actual_items] for e in expected_items]
     expected_leaves = [_leaves_at(item, e) for e in expected_items]
-    # Fewest wrong fields first, then most right ones: weight makes one wrong field outweigh
-    # every right field of the array.
+    # Fewest wrong fields first, then most right expected fields, then fewest fields in all (in
+    # relaxed mode a null pairs with a missing field: crossing items must not invent matches).
+    # `weight` makes each criterion outweigh everything the next one can add up to.
     weight = 1 + sum(map(len, expected_leaves)) + sum(len(_leaves_at(item, a)) for a in actual_items)
     costs: list[list[int]] = []
     for i, row in enumerate(aligned):
         costs.append([])
         for candidate in row:
             diffs, total = _score(expected_leaves[i], _leaves_at(item, candidate), mode, rules)
-            costs[i].append(len(diffs) * weight - (total - len(diffs)))
+            wrong = {d.path for d in diffs}
+            right = sum(1 for path in expected_leaves[i] if path not in wrong)
+            costs[i].append((len(diffs) * weight - right) * weight + total)
     partner = best_pairing(costs)
     placed = [aligned[i][partner[i]] for i in range(len(expected))]
     return placed + [actual[j] for j in sorted(partner[len(expected) :])]
@@ -233,6 +253,17 @@ def _as_object(actual: object) -> tuple[object, str | None]:
     if not isinstance(actual, dict):
         return actual, f"not an object (got {type(actual).__name__})"
     return actual, None
+
+
+def _containers(leaves: dict[str, object]) -> dict[str, object]:
+    """The paths that hold an object or an array of these leaves, each with an empty one of its
+    kind ("a" -> {} for "a.b", "a.b" -> [] for "a.b[0]")."""
+    found: dict[str, object] = {}
+    for path in leaves:
+        for i, ch in enumerate(path):
+            if i and ch in ".[" and path[:i] not in found:
+                found[path[:i]] = {} if ch == "." else []
+    return found
 
 
 def _leaf_diff(path: str, expected: object, actual: object, mode: str, rule: FieldRule | None) -> FieldDiff | None:
@@ -281,9 +312,9 @@ def _within(expected: object, actual: object, rule: FieldRule | None) -> bool:
     if e is None or a is None:
         return False
     allowed = Decimal(0)
-    if rule is not None:
-        allowed = max(rule.tolerance or allowed, (rule.relative_tolerance or allowed) * abs(e))
     try:
+        if rule is not None:
+            allowed = max(rule.tolerance or allowed, (rule.relative_tolerance or allowed) * abs(e))
         return a == e or abs(a - e) <= allowed  # 28 significant digits, plenty for a document
     except ArithmeticError:  # 1e999999999 - 5 overflows: no tolerance covers that
         return False

@@ -353,3 +353,13 @@ def test_a_tuple_is_an_array(mode):
     assert compare({"tags": ["a"]}, {"tags": ("a",)}, mode).exact
     result = compare({"tags": {}}, {"tags": ()}, mode)
     assert result.diffs == [FieldDiff("tags", {}, (), "different type")]
+
+
+def test_relaxed_null_is_not_matched_by_an_object_or_array_answer():
+    # Null equals a missing field, but a field answered with a container is not missing: "a" is
+    # the wrong type and "a.b" is unexpected, 0 of 2 (before, the null counted as right: 1 of 2).
+    result = compare({"a": None}, {"a": {"b": 1}}, "relaxed")
+    assert (result.correct_fields, result.total_fields) == (0, 2)
+    assert [(d.path, d.reason) for d in result.diffs] == [("a", "different type"), ("a.b", "unexpected")]
+    assert compare({"a": None}, {"a": [1]}, "relaxed").diffs[0].actual == []
+    assert compare({"a": None}, {}, "relaxed").exact  # missing is still null

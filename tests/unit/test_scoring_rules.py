@@ -383,3 +383,26 @@ def _nodes(value):
     children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else []
     for child in children:
         yield from _nodes(child)
+
+
+def test_order_free_arrays_nested_in_each_other_are_still_paired_past_the_exact_budget():
+    # 40 rows of 40 cells, both reversed: 1,600 row pairs, each pairing 40 cells (2.6 million
+    # item comparisons exactly). Past the budget the sorted-order pairing takes over: equal
+    # items still find each other, so the reversed output is still exact.
+    cells = [{"n": i, "v": i * 2} for i in range(40)]
+    expected = {"rows": [{"id": k, "cells": cells} for k in range(40)]}
+    actual = {"rows": [{"id": k, "cells": cells[::-1]} for k in reversed(range(40))]}
+    cell = {"type": "object", "properties": {"n": {"type": "integer"}, "v": {"type": "integer"}}}
+    row = {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"},
+            "cells": {"type": "array", "x-compare": {"unordered": True}, "items": cell},
+        },
+    }
+    schema = {
+        "type": "object",
+        "properties": {"rows": {"type": "array", "x-compare": {"unordered": True}, "items": row}},
+    }
+    result = compare(expected, actual, "strict", from_schema(schema))
+    assert result.exact and result.total_fields == 40 * (1 + 40 * 2)
