@@ -254,11 +254,13 @@ async def _execute(engine, report, provider, image, run, budget, modes: dict[str
             weaker = request.output_mode.weaker
             if weaker is None:
                 raise
-            # Once, in the next weaker mode; the model's later runs start there.
-            if list(OutputMode).index(weaker) > list(OutputMode).index(modes[run.model_id]):
+            # Once, in the next weaker mode (or the model's mode, if another run already went
+            # further down); the model's later runs start there.
+            order = list(OutputMode)
+            if order.index(weaker) > order.index(modes[run.model_id]):
                 modes[run.model_id] = weaker
                 await _with_db(engine, q.record_fallback, report.id, run.model_id, weaker.value)
-            request = replace(request, output_mode=weaker)
+            request = replace(request, output_mode=modes[run.model_id])
             refused, calls = calls, CallAttempts()
             try:
                 result = await call_with_retries(provider, request, engine.call_timeout, calls)
@@ -287,7 +289,9 @@ async def _execute(engine, report, provider, image, run, budget, modes: dict[str
     budget.settle(estimate, cost or Decimal(0))
     parsed = parse_lenient(result.text)
     rules = from_schema(report.output_schema)
-    comparison = compare(image.expected, parsed.value if parsed.ok else None, report.compare_mode, rules)
+    # In a thread: order-free arrays can take a second to pair, and this loop runs every call.
+    actual = parsed.value if parsed.ok else None
+    comparison = await asyncio.to_thread(compare, image.expected, actual, report.compare_mode, rules)
     await _with_db(
         engine,
         q.complete_run,
