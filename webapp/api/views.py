@@ -42,6 +42,8 @@ def create_benchmark():
         return refused(submission.problems)
     draft, images = submission.draft, submission.images
     conn = db.get()
+    # The user's "start" lock before the "images" one, in the order the form's Start takes them.
+    benchmark_queries.lock_owner(conn, owner.id, "start")
     held_bytes = 0
     for held, image in enumerate(images):  # the limits of an upload to the form, in this one transaction
         size = len(image.checked.data)

@@ -109,6 +109,7 @@ def add_draft_image(conn, owner_id: int, image, expected_text: str = "") -> None
 
 
 def remove_draft_image(conn, owner_id: int, image_id: int) -> None:
+    lock_owner(conn, owner_id, "images")  # before any row: the order every images path follows
     conn.execute(
         "DELETE FROM draft_images WHERE id = %(id)s AND owner_id = %(owner)s", {"id": image_id, "owner": owner_id}
     )
@@ -116,13 +117,20 @@ def remove_draft_image(conn, owner_id: int, image_id: int) -> None:
 
 
 def clear_draft(conn, owner_id: int) -> None:
+    lock_owner(conn, owner_id, "images")
     conn.execute("DELETE FROM benchmark_drafts WHERE owner_id = %(owner)s", {"owner": owner_id})
     drop_unused_blobs(conn, owner_id)
+
+
+def forget_rerun(conn, owner_id: int) -> None:
+    """The draft is no longer a "Run again" of a report (its images were replaced)."""
+    conn.execute("UPDATE benchmark_drafts SET rerun_of = NULL WHERE owner_id = %(owner)s", {"owner": owner_id})
 
 
 def fill_draft_from_report(conn, owner_id: int, report_id: int, form: DraftForm) -> None:
     """The draft replaced by `form` and the report's images with their expected JSON ("Run
     again"): the images point at the report's stored bytes, nothing is copied."""
+    lock_owner(conn, owner_id, "images")  # no blob of the report is dropped while it is copied
     conn.execute("DELETE FROM benchmark_drafts WHERE owner_id = %(owner)s", {"owner": owner_id})
     conn.execute(
         """
@@ -243,6 +251,7 @@ def create_report(
     `estimated_cost`: the estimate shown at the start, which the report sets against the bill.
     The images are copied from the owner's draft (then cleared), or, from the API, `uploaded`:
     the checked images themselves, keyed as `spec.expected`."""
+    lock_owner(conn, owner_id, "images")  # the draft's blobs stay while they are copied
     title = spec.title or f"Benchmark of {len(spec.model_ids)} model{'s' if len(spec.model_ids) != 1 else ''}"
     report_id = conn.execute(
         """
@@ -252,7 +261,7 @@ def create_report(
         VALUES (%(owner)s, %(title)s, %(prompt)s, %(mode)s, %(samples)s, %(priorities)s,
                 %(models)s, %(budget)s, %(provider)s, %(simulated)s, %(token)s,
                 %(schema)s, %(mode_choice)s, %(output_modes)s, %(estimate)s,
-                (SELECT rerun_of FROM benchmark_drafts WHERE owner_id = %(owner)s))
+                CASE WHEN %(from_draft)s THEN (SELECT rerun_of FROM benchmark_drafts WHERE owner_id = %(owner)s) END)
         RETURNING id""",
         {
             "owner": owner_id,
@@ -270,6 +279,7 @@ def create_report(
             "mode_choice": spec.output_mode_choice,
             "output_modes": Jsonb(output_modes),
             "estimate": estimated_cost,
+            "from_draft": uploaded is None,
         },
     ).fetchone()[0]
     for position, (draft_image_id, expected) in enumerate(spec.expected.items()):

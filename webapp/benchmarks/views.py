@@ -217,6 +217,7 @@ def use_samples():
     if not form.models:
         form.models = list(presets(_catalog())[0].model_ids)
     queries.save_draft_form(conn, current_user.id, form)
+    queries.forget_rerun(conn, current_user.id)
     db.commit()
     flash("Three sample receipts with their expected JSON are ready. Pick models and start.", "success")
     return redirect(url_for("benchmarks.new"), 303)

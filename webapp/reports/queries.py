@@ -9,7 +9,7 @@ from decimal import Decimal
 from psycopg.rows import class_row
 from psycopg.types.json import Jsonb
 
-from ..benchmarks.queries import drop_unused_blobs
+from ..benchmarks.queries import drop_unused_blobs, lock_owner
 from ..compare_rules import from_schema
 from ..db import fetch_all, fetch_one
 from ..domain import ModelOutputMode, ReportStatus, RunStatus, model_output_mode, new_share_token
@@ -311,6 +311,7 @@ def revoke_share_link(conn, report_id: int, owner_id: int) -> bool:
 
 def delete_report(conn, report_id: int, owner_id: int) -> bool:
     """Finished reports only: a running one is cancelled first, so no worker writes into it."""
+    lock_owner(conn, owner_id, "images")  # before its rows: the order every images path follows
     cur = conn.execute(
         """
         DELETE FROM reports
