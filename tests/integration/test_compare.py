@@ -82,7 +82,7 @@ def test_reports_sharing_some_images_are_measured_on_those_only(client, logged_i
     # B is 87.5% over its own two images, but 100% on the one it shares with A.
     row = table_rows(html, "compare")[1]
     assert row[:5] == ["GPT-5 Nano", "100.0%", "100.0%", "0.0 pts", "within noise"]
-    assert "With fewer than two images there is no interval" in html
+    assert "with fewer than two such images there is no interval" in html
 
     c = make_report(database_url, owner, models=[NANO], samples=1, files=[("other.png", png((90, 20)))])
     html = page(client, share_token(database_url, a), share_token(database_url, c))
@@ -95,6 +95,9 @@ def test_a_changed_expected_json_is_said(client, logged_in, database_url):
     b = make_report(database_url, owner, models=[NANO], images=2, samples=1, expected={**EXPECTED, "total": 13})
     html = page(client, share_token(database_url, a), share_token(database_url, b))
     assert "The expected JSON differs on 2 of the shared images: each report is scored against its own." in html
+    # A changed truth is not a change of the model: no noise interval is drawn from it.
+    assert "with fewer than two such images there is no interval" in html
+    assert "beyond noise" not in table_rows(html, "compare")[1]
 
 
 def test_who_may_compare(app, client, logged_in, database_url):

@@ -105,7 +105,7 @@ class Comparison:
     rows: list[ModelRow]
     better: list[FieldChange]  # largest gain first
     worse: list[FieldChange]  # largest loss first
-    has_intervals: bool  # False: too few images for any interval
+    has_intervals: bool  # False: fewer than two shared images with the same expected JSON
 
 
 def image_keys(images: Sequence) -> dict[int, str]:
@@ -134,8 +134,12 @@ def compare(a: Side, b: Side, catalog=None) -> Comparison:
     models = list(dict.fromkeys([*a.model_ids, *b.model_ids]))
     stats_a = {s.model_id: s for s in summarize(runs_a, a.model_ids, catalog)}
     stats_b = {s.model_id: s for s in summarize(runs_b, b.model_ids, catalog)}
+    # Noise is only measurable on the same documents with the same truth: resampling those images
+    # tells a model's change from chance. Different images, or a changed expected JSON, give none.
+    same = {k for k in common if expected_a[k] == expected_b[k]}
     confidence = bootstrap(
-        [_tagged(r, "a", keys_a) for r in runs_a] + [_tagged(r, "b", keys_b) for r in runs_b],
+        [_tagged(r, "a", keys_a) for r in runs_a if keys_a.get(r.image_id) in same]
+        + [_tagged(r, "b", keys_b) for r in runs_b if keys_b.get(r.image_id) in same],
         [f"{side}:{m}" for m in models for side in ("a", "b")],
     )
     rows = []
