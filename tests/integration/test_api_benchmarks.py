@@ -118,6 +118,24 @@ def test_a_benchmark_started_from_the_api_runs_like_one_from_the_form(client, lo
     assert report.json["report"]["title"] == "From CI" and report.json["report"]["status"] == "queued"
 
 
+def test_a_benchmark_from_the_api_is_never_a_run_again_of_the_forms_draft(client, logged_in, database_url):
+    from tests.support.reports import make_report, user_id
+
+    owner = user_id(database_url)
+    original = make_report(database_url, owner, images=1)
+    with psycopg.connect(database_url) as conn:  # the form's draft is a "Run again" of it
+        conn.execute(
+            "INSERT INTO benchmark_drafts (owner_id, rerun_of) VALUES (%s, %s)"
+            " ON CONFLICT (owner_id) DO UPDATE SET rerun_of = EXCLUDED.rerun_of",
+            (owner, original),
+        )
+    response = post_benchmark(client, create_token(client), title="From CI")
+    assert response.status_code == 201
+    with psycopg.connect(database_url) as conn:
+        (rerun_of,) = conn.execute("SELECT rerun_of FROM reports WHERE id = %s", (response.json["id"],)).fetchone()
+    assert rerun_of is None
+
+
 def test_the_hourly_limit_is_the_forms(client, logged_in, app):
     app.config["MAX_BENCHMARKS_PER_HOUR"] = 1
     token = create_token(client)
