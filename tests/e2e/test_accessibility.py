@@ -18,7 +18,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.pages import LoginPage, NewBenchmarkPage, ProcessingPage, SignupPage
-from tests.support.accessibility import receives_tap_at_centre, settle, sideways_overflow, wcag_violations
+from tests.support.accessibility import receives_tap_at_centre, resize, settle, sideways_overflow, wcag_violations
 from tests.support.benchmarks import EXPECTED, create_benchmark, create_user, finish_runs
 from tests.support.images import png
 from tests.support.live_server import LiveServer
@@ -247,7 +247,7 @@ def test_page_meets_wcag_22_aa_and_reflows(state, site, contexts):
     page = contexts[user, "phone"].new_page()
     open_page(page, site)
     for width in PHONE_WIDTHS:
-        page.set_viewport_size({"width": width, "height": 800})
+        resize(page, width)
         screenshot(page, f"{state}-{width}")
         if too_wide := sideways_overflow(page, width):
             problems.append(f"{width} px: scrolls sideways, {too_wide}")

@@ -19,6 +19,18 @@ def settle(page) -> None:
     )
 
 
+def resize(page, width: int, height: int = 800) -> None:
+    """The viewport at `width` CSS px, once the page has laid itself out at that width: under
+    load, Chromium can answer a measurement before it has applied the new size and its media
+    queries."""
+    page.set_viewport_size({"width": width, "height": height})
+    page.wait_for_function(
+        """w => window.innerWidth === w && matchMedia(`(max-width: ${w}px)`).matches
+              && new Promise(done => requestAnimationFrame(() => requestAnimationFrame(() => done(true))))""",
+        arg=width,
+    )
+
+
 def wcag_violations(page) -> list[str]:
     """One line per broken rule: its id, what it asks for, and where it is broken."""
     if not page.evaluate("() => 'axe' in window"):
