@@ -1,9 +1,10 @@
+from dataclasses import FrozenInstanceError
 from datetime import date
 from decimal import Decimal
 
 import pytest
 
-from webapp.compare_rules import FieldRule, Rules, from_schema, parse_date, problems
+from webapp.compare_rules import NO_RULES, FieldRule, Rules, from_schema, parse_date, problems
 
 RECEIPT_SCHEMA = {
     "type": "object",
@@ -60,6 +61,16 @@ def test_no_schema_and_a_schema_without_rules_have_no_rules():
     assert not from_schema({"type": "object", "properties": {"a": {"type": "string", "format": "email"}}})
     assert from_schema({"type": "object", "properties": {"a": {"type": "string"}}}).describe() == []
     assert Rules({"a": FieldRule(case_insensitive=True)})
+
+
+def test_rules_cannot_be_changed_once_read():
+    # NO_RULES is every comparison's default, and one schema's rules serve a whole run.
+    with pytest.raises(FrozenInstanceError):
+        NO_RULES.fields = {"total": FieldRule(tolerance=Decimal(1))}  # type: ignore[misc]
+    rule = FieldRule(unordered=True)
+    with pytest.raises(FrozenInstanceError):
+        rule.unordered = False  # type: ignore[misc]
+    assert {rule, FieldRule(unordered=True)} == {rule}  # frozen, so hashable
 
 
 def test_rules_under_items_prefix_items_and_branches():

@@ -153,6 +153,11 @@ def test_a_date_field_that_is_not_a_date_is_compared_as_text():
         {"date": "unknown"}, {"date": "Unknown"}, rules=rules(date=FieldRule(date=True, case_insensitive=True))
     ).exact
     assert not compare({"date": None}, {"date": "2024-03-01"}, rules=rules(date=AS_DATE)).exact
+    # One side a date, the other text that only case folding turns into the same words (the
+    # "st" ligature): equal as text, as the case rule says.
+    any_case_date = rules(date=FieldRule(date=True, case_insensitive=True))
+    assert compare({"date": "1st March 2024"}, {"date": "1\ufb06 MARCH 2024"}, rules=any_case_date).exact
+    assert not compare({"date": "1st March 2024"}, {"date": "1\ufb06 MARCH 2024"}, rules=rules(date=AS_DATE)).exact
 
 
 # --- case ------------------------------------------------------------------------------
@@ -406,3 +411,66 @@ def test_order_free_arrays_nested_in_each_other_are_still_paired_past_the_exact_
     }
     result = compare(expected, actual, "strict", from_schema(schema))
     assert result.exact and result.total_fields == 40 * (1 + 40 * 2)
+
+
+# --- the limit of the exact pairing, and what the alignment meets on its way -----------------
+
+
+def near_misses(count):
+    """`count` items: two near misses that the sorted order pairs wrongly, then equal fillers.
+
+    Best pairing: {"a": 1, "b": 1} with {"a": 9, "b": 1} and {"a": 2, "b": 2} with
+    {"a": 0, "b": 2}, one wrong field each. Sorted order of the JSON text pairs the expected
+    "a": 1 with the output "a": 0 and "a": 2 with "a": 9, both fields wrong in each.
+    """
+    fillers = [{"a": 100 + i, "b": 100 + i} for i in range(count - 2)]
+    expected = {"items": [{"a": 1, "b": 1}, {"a": 2, "b": 2}, *fillers]}
+    actual = {"items": [{"a": 9, "b": 1}, {"a": 0, "b": 2}, *reversed(fillers)]}
+    return expected, actual
+
+
+def test_the_documented_limit_of_sixty_items():
+    # docs/comparison-rules.md: the best pairing for up to 60 items, the sorted order beyond.
+    result = compare(*near_misses(60), rules=rules(items=ANY_ORDER))
+    assert [(d.path, d.expected, d.actual) for d in result.diffs] == [("items[0].a", 1, 9), ("items[1].a", 2, 0)]
+    result = compare(*near_misses(61), rules=rules(items=ANY_ORDER))
+    assert [(d.path, d.expected, d.actual) for d in result.diffs] == [
+        ("items[0].a", 1, 0),
+        ("items[0].b", 1, 2),
+        ("items[1].a", 2, 9),
+        ("items[1].b", 2, 1),
+    ]
+
+
+def test_beyond_the_limit_equal_items_are_found_whatever_their_key_order():
+    # "a" ascends where "b" descends: were the keys not sorted, the text order of "b" first
+    # would pair item i with item 60 - i, and only the middle one would be right.
+    expected = {"items": [{"b": 200 - i, "a": 100 + i} for i in range(61)]}
+    actual = {"items": [{"b": 200 - i, "a": 100 + i} for i in reversed(range(61))]}
+    assert compare(expected, actual, rules=rules(items=ANY_ORDER)).exact
+
+
+def test_an_order_free_array_only_in_the_output():
+    result = compare({"total": 1}, {"total": 1, "items": [COFFEE]}, rules=rules(items=ANY_ORDER))
+    assert score(result) == (False, 1, 3)
+    assert [d.reason for d in result.diffs] == ["unexpected", "unexpected"]
+
+
+def test_an_object_holding_an_order_free_array_against_something_else():
+    expected = {"order": {"items": ["a", "b"]}}
+    for actual in ("none", ["b", "a"], None):
+        result = compare(expected, {"order": actual}, rules=Rules({"order.items": ANY_ORDER}))
+        # Both expected items missing, then whatever the output holds at "order" unexpected.
+        assert [(d.path, d.reason) for d in result.diffs][:2] == [
+            ("order.items[0]", "missing"),
+            ("order.items[1]", "missing"),
+        ]
+        assert {d.reason for d in result.diffs[2:]} == {"unexpected"}
+
+
+def test_items_as_good_in_any_order_keep_their_own():
+    # Each output item has "a" right and one extra key, whichever expected item it meets.
+    result = compare(
+        {"items": [{"a": 1}, {"a": 1}]}, {"items": [{"a": 1, "x": 1}, {"a": 1, "y": 2}]}, rules=rules(items=ANY_ORDER)
+    )
+    assert [(d.path, d.actual) for d in result.diffs] == [("items[0].x", 1), ("items[1].y", 2)]
