@@ -221,17 +221,6 @@ def dataset_files(conn, owner_id: int, report_id: int | None = None) -> Iterator
             yield DatasetFile(filename, bytes(data), expected)
 
 
-def report_image_data(conn, report_id: int, image_id: int) -> ImageData | None:
-    return fetch_one(
-        conn,
-        ImageData,
-        """
-        SELECT i.mime, b.data FROM report_images i JOIN image_blobs b ON b.id = i.blob_id
-        WHERE i.id = %(id)s AND i.report_id = %(report)s""",
-        {"id": image_id, "report": report_id},
-    )
-
-
 def tokens_per_run(conn, provider: str, model_ids: list[str]) -> dict[str, TokensPerRun]:
     """Each model's mean tokens per run over this installation's earlier complete runs."""
     return tokens_by_model(conn.execute(TOKENS_PER_RUN_SQL, {"models": model_ids, "provider": provider}).fetchall())

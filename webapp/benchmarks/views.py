@@ -18,6 +18,7 @@ from flask_login import current_user, login_required
 from .. import db
 from ..catalog import presets
 from ..domain import SIMULATED, expected_tokens, image_response, provider_for_new_benchmarks
+from ..reports import queries as report_queries
 from . import limits, queries, schema_field
 from .dataset_export import write_dataset
 from .drafts import UnstorableInput, save_dataset, save_posted_form
@@ -299,7 +300,7 @@ def cancel(report_id: int):
 def report_image(report_id: int, image_id: int):
     if _owned_or_redirect(report_id) is None:
         abort(404)
-    image = queries.report_image_data(db.get(), report_id, image_id)
+    image = report_queries.image_data(db.get(), report_id, image_id)
     if image is None:
         abort(404)
     return image_response(image)
