@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -45,6 +46,21 @@ def milliseconds(value) -> str:
     return f"{value / 1000:.2f} s" if value >= 1000 else f"{value:.0f} ms"
 
 
+def signed(value, unsigned: Callable[[object], str]) -> str:
+    """A difference: its size as `unsigned` writes it, after "+" or "−" unless it shows as zero."""
+    if value is None:
+        return "—"
+    text = unsigned(abs(value))
+    if not any(c in "123456789" for c in text):
+        return text
+    return ("+" if value > 0 else "−") + text
+
+
+def points(value) -> str:
+    """A share as percentage points: 0.125 -> "12.5 pts"."""
+    return f"{float(value) * 100:.1f} pts"
+
+
 def when(value: datetime | None) -> str:
     if value is None:
         return "—"
@@ -82,5 +98,8 @@ def register_filters(app) -> None:
         when=when,
         file_size=file_size,
         image_format=image_format,
+        signed_points=lambda value: signed(value, points),
+        signed_money=lambda value: signed(value, money),
+        signed_ms=lambda value: signed(value, milliseconds),
     )
     app.jinja_env.globals.update(pixels=pixels)

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -21,37 +19,6 @@ bp = Blueprint("iterate", __name__)
 
 def _catalog():
     return current_app.extensions["catalog"]
-
-
-@bp.app_template_filter("signed_points")
-def signed_points(value) -> str:
-    """An accuracy difference in percentage points: "+12.5 pts", "−3.0 pts", "0.0 pts"."""
-    if value is None:
-        return "—"
-    points = float(value) * 100
-    return f"{_sign(round(points, 1))}{abs(points):.1f} pts"
-
-
-@bp.app_template_filter("signed_money")
-def signed_money(value) -> str:
-    if value is None:
-        return "—"
-    value = Decimal(value)
-    places = 2 if abs(value) >= 1 or value == 0 else 4 if abs(value) >= Decimal("0.01") else 6
-    return f"{_sign(round(value, places))}${abs(value):,.{places}f}"
-
-
-@bp.app_template_filter("signed_ms")
-def signed_ms(value) -> str:
-    if value is None:
-        return "—"
-    value = float(value)
-    size = f"{abs(value) / 1000:.2f} s" if abs(value) >= 1000 else f"{abs(value):.0f} ms"
-    return f"{_sign(round(value))}{size}"
-
-
-def _sign(rounded) -> str:
-    return "+" if rounded > 0 else "−" if rounded < 0 else ""
 
 
 @bp.post("/r/<token>/run-again")
