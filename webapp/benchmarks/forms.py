@@ -99,9 +99,11 @@ class NewBenchmarkForm(FlaskForm):
             self[name].errors = [message]
 
 
-def new_benchmark_form(images, draft: DraftForm | None = None) -> NewBenchmarkForm:
+def new_benchmark_form(
+    images, draft: DraftForm | None = None, schema: schema_field.SchemaState | None = None
+) -> NewBenchmarkForm:
     """The form for these draft images: bound to the request's data when it was posted,
-    else filled from the saved draft."""
+    else filled from the saved draft (`schema`: its output schema's state, when known)."""
 
     class Form(NewBenchmarkForm):
         pass
@@ -115,7 +117,7 @@ def new_benchmark_form(images, draft: DraftForm | None = None) -> NewBenchmarkFo
     data = None
     if draft is not None:
         data = {**asdict(draft), **{f"{EXPECTED_PREFIX}{i.id}": i.expected_text for i in images}}
-        schema = schema_field.state(draft.output_schema, images)
+        schema = schema or schema_field.state(draft.output_schema, images)
         data["output_schema"] = schema.text
         data["schema_shown"] = schema.text if schema.is_inferred else ""
     return Form(data=data)

@@ -51,7 +51,7 @@ def _estimate_for(draft, images, history=None):
     return estimate_draft(db.get(), _catalog(), provider, draft, len(images), history)
 
 
-def _render_new(form, draft, images, status=200, **context):
+def _render_new(form, draft, images, status=200, schema=None, **context):
     catalog = _catalog()
     history = _token_history([m.id for m in catalog])  # the picker shows each model's cost per run
     return render_template(
@@ -62,7 +62,7 @@ def _render_new(form, draft, images, status=200, **context):
         presets=presets(catalog),
         cost_per_run={m.id: m.estimated_cost_per_run(expected_tokens(history, m.id)) for m in catalog},
         estimate=_estimate_for(draft, images, history),
-        schema=schema_field.state(draft.output_schema, images),
+        schema=schema or schema_field.state(draft.output_schema, images),
         hard_ceiling=_hard_ceiling(),
         simulated=provider_for_new_benchmarks(current_app.config) == SIMULATED,
         max_images=max_images(),
@@ -88,7 +88,8 @@ def _back_to_form(section: str = ""):
 @login_required
 def new():
     draft, images = queries.load_draft(db.get(), current_user.id)
-    return _render_new(new_benchmark_form(images, draft), draft, images)
+    schema = schema_field.state(draft.output_schema, images)  # every expected JSON parsed once
+    return _render_new(new_benchmark_form(images, draft, schema), draft, images, schema=schema)
 
 
 # Every button of the form posts the whole form to its own route (formaction): what was typed is
