@@ -53,7 +53,7 @@ def explain(url: str, report_id: int) -> tuple[list[float], str]:
         sql = "EXPLAIN (ANALYZE, BUFFERS, FORMAT TEXT) " + PROGRESS_SQL
         times, plan = [], ""
         for _ in range(50):
-            lines = [r[0] for r in conn.execute(sql, {"id": report_id})]
+            lines = [r[0] for r in conn.execute(sql, {"ids": [report_id]})]
             times.append(float(re.search(r"Execution Time: ([\d.]+) ms", lines[-1]).group(1)))
             plan = "\n".join(lines)
     return times, plan

@@ -83,6 +83,8 @@ def load_config(environ=None) -> dict:
         "LIVE_SEND_TIMEOUT": _float(environ, "LIVE_SEND_TIMEOUT", 5.0),
         # Live sockets one account may hold open in one web process (tabs watching benchmarks).
         "LIVE_SOCKETS_PER_USER": _int(environ, "LIVE_SOCKETS_PER_USER", 10),
+        # Connections of the live path (access checks and renders, one statement each).
+        "LIVE_DB_POOL_MAX": _int(environ, "LIVE_DB_POOL_MAX", 4),
         # Number of reverse proxies in front of the app whose X-Forwarded-* headers are trusted.
         "TRUSTED_PROXIES": _int(environ, "TRUSTED_PROXIES", 0),
         "SESSION_COOKIE_SECURE": _bool(environ, "SESSION_COOKIE_SECURE", False),

@@ -29,7 +29,7 @@ def newest(viewer):
 
 
 def start(app, url):
-    hub = Hub(make_renderer(app))
+    hub = Hub(make_renderer(app, app.extensions["realtime"].pool))
     listener = Listener(url, hub).start()
     wait_for(lambda: listener.connects >= 1, message="listener to connect")
     return hub, listener
@@ -52,7 +52,7 @@ def test_a_burst_renders_a_bounded_number_of_times_and_always_delivers_the_last_
         renders = hub.renders - before
         assert 1 <= renders <= elapsed / hub.min_interval + 2
         assert renders < 120
-        final, _ = make_renderer(app)(report_id)
+        [(_, final, _)] = make_renderer(app, app.extensions["realtime"].pool)([report_id])
         assert all(newest(v) == final for v in viewers)
     finally:
         listener.stop()

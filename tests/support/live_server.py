@@ -23,7 +23,9 @@ def free_port() -> int:
 
 
 class LiveServer:
-    def __init__(self, database_url: str, data_dir: Path, extra_env: dict | None = None):
+    def __init__(self, database_url: str, data_dir: Path, extra_env: dict | None = None, root: Path = ROOT):
+        """`root`: the checkout whose code runs (the bench scripts compare a former revision)."""
+        self.root = root
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.data_dir = data_dir
@@ -45,7 +47,7 @@ class LiveServer:
 
     def _spawn(self, args: list[str], env: dict | None = None) -> subprocess.Popen:
         with open(self.log, "ab") as out:  # the child keeps its own copy of the file
-            return subprocess.Popen(args, env=env or self.env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+            return subprocess.Popen(args, env=env or self.env, cwd=self.root, stdout=out, stderr=subprocess.STDOUT)
 
     def start(self) -> LiveServer:
         self.web = self._spawn(

@@ -13,6 +13,9 @@ It listens on a loopback port and forwards every connection to a TCP address or 
   only that fast, so the server's own buffers fill as they would on a slow link);
 - `reset()`: abort every open connection with a RST.
 
+Between a PostgreSQL client and server it also counts the statements clients send
+(`statements`: simple queries and extended-protocol syncs, one per round trip).
+
 Buffers on the proxy's sockets are kept small so that what it holds back stays held back.
 """
 
@@ -36,6 +39,7 @@ class TcpProxy:
         self.mode = PASS
         self.rate = 0  # bytes per second towards the client, when throttling
         self.connections = 0
+        self.statements = 0  # PostgreSQL round trips sent by clients (see PgMessages)
         self._pairs: list[tuple[socket.socket, socket.socket]] = []
         self._dead: set[socket.socket] = set()  # sources of flows lost to a blackhole
         self._lock = threading.Lock()
@@ -103,10 +107,12 @@ class TcpProxy:
         with self._lock:
             self._pairs.append((client, server))
             self.connections += 1
-        threading.Thread(target=self._pump, args=(client, server, False), daemon=True).start()
+        threading.Thread(target=self._pump, args=(client, server, False, PgMessages(self)), daemon=True).start()
         self._pump(server, client, True)
 
-    def _pump(self, source: socket.socket, sink: socket.socket, towards_client: bool) -> None:
+    def _pump(
+        self, source: socket.socket, sink: socket.socket, towards_client: bool, observer: PgMessages | None = None
+    ) -> None:
         try:
             while not self._stopping.is_set():
                 if self.mode == BLACKHOLE or source in self._dead:
@@ -122,6 +128,8 @@ class TcpProxy:
                     sink.shutdown(socket.SHUT_WR)
                     return
                 sink.sendall(data)
+                if observer is not None:
+                    observer.feed(data)
                 if towards_client and self.mode == THROTTLE:
                     time.sleep(len(data) / self.rate)
         except (OSError, ValueError):  # ValueError: the other direction closed this socket
@@ -134,3 +142,38 @@ def _abort(s: socket.socket) -> None:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     with contextlib.suppress(OSError):
         s.close()
+
+
+class PgMessages:
+    """Reads one connection's client-to-server PostgreSQL stream and counts its statements on
+    the proxy: a simple query ('Q') or an extended-protocol sync ('S') is one round trip. The
+    first messages (SSL/GSS requests, then the startup message) have no type byte."""
+
+    UNTYPED_REQUESTS = (80877103, 80877104)  # SSLRequest, GSSENCRequest
+
+    def __init__(self, proxy: TcpProxy):
+        self.proxy = proxy
+        self.buffer = b""
+        self.started = False
+
+    def feed(self, data: bytes) -> None:
+        self.buffer += data
+        while True:
+            if not self.started:
+                if len(self.buffer) < 8:
+                    return
+                length, code = struct.unpack("!ii", self.buffer[:8])
+                if len(self.buffer) < length:
+                    return
+                self.buffer = self.buffer[length:]
+                self.started = code not in self.UNTYPED_REQUESTS
+                continue
+            if len(self.buffer) < 5:
+                return
+            kind, length = self.buffer[:1], struct.unpack("!i", self.buffer[1:5])[0]
+            if len(self.buffer) < 1 + length:
+                return
+            self.buffer = self.buffer[1 + length :]
+            if kind in (b"Q", b"S"):
+                with self.proxy._lock:
+                    self.proxy.statements += 1

@@ -5,7 +5,7 @@ from webapp.realtime.hub import Hub
 
 
 def test_a_report_nobody_watches_leaves_nothing_behind():
-    hub = Hub(lambda report_id: (f"<p>{report_id}</p>", False), min_interval=0.0)
+    hub = Hub(lambda report_ids: [(r, f"<p>{r}</p>", False) for r in report_ids], min_interval=0.0)
     try:
         for report_id in range(1, 201):
             viewers = [hub.subscribe(report_id) for _ in range(2)]
@@ -24,9 +24,10 @@ def test_a_report_nobody_watches_leaves_nothing_behind():
 def test_a_report_watched_again_starts_from_a_fresh_snapshot():
     html = {"n": 0}
 
-    def render(report_id):
-        html["n"] += 1
-        return f"<p>{html['n']}</p>", False
+    def render(report_ids):
+        for report_id in report_ids:
+            html["n"] += 1
+            yield report_id, f"<p>{html['n']}</p>", False
 
     hub = Hub(render, min_interval=0.0)
     try:

@@ -47,6 +47,13 @@ def _hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def session_token_hash() -> str | None:
+    """The hash of this request's login token, read from the session cookie without loading
+    the user (the live socket checks the token and the report's owner in one statement)."""
+    token = session.get("_user_id")  # where Flask-Login keeps `SessionUser.get_id()`
+    return _hash_token(token) if isinstance(token, str) and token else None
+
+
 @login_manager.user_loader
 def load_user(token: str):
     if db.unreachable():

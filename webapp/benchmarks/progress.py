@@ -97,10 +97,12 @@ class Progress(queries.OwnedReport):
 
 
 def load_progress(conn, report_id: int, catalog: Catalog) -> Progress | None:
-    row = queries.progress_row(conn, report_id)
-    if row is None:
-        return None
-    return _to_progress(row, catalog)
+    return load_progresses(conn, [report_id], catalog).get(report_id)
+
+
+def load_progresses(conn, report_ids: list[int], catalog: Catalog) -> dict[int, Progress]:
+    """Several reports' progress from one statement; a report that does not exist is left out."""
+    return {row.id: _to_progress(row, catalog) for row in queries.progress_rows(conn, report_ids)}
 
 
 def _to_progress(row: queries.ProgressRow, catalog: Catalog) -> Progress:

@@ -385,7 +385,7 @@ SELECT r.id, r.owner_id, r.title, r.status, r.share_token, r.failure_reason, r.i
              FROM benchmark_runs b WHERE b.report_id = r.id AND b.model_id = mm.model_id
            ) s
          ) m), '[]') AS models
-FROM reports r WHERE r.id = %(id)s
+FROM reports r WHERE r.id = ANY(%(ids)s)
 """
 
 
@@ -410,8 +410,21 @@ class ProgressRow:
     models: list[dict]  # per model: the counts above, decoded from json_agg by psycopg
 
 
-def progress_row(conn, report_id: int) -> ProgressRow | None:
-    return fetch_one(conn, ProgressRow, PROGRESS_SQL, {"id": report_id})
+def progress_rows(conn, report_ids: list[int]) -> list[ProgressRow]:
+    """The progress of several reports in one statement (the live hub renders in batches)."""
+    return fetch_all(conn, ProgressRow, PROGRESS_SQL, {"ids": report_ids})
+
+
+def live_viewer_owner(conn, report_id: int, session_token_hash: str) -> int | None:
+    """The owner of the report if this login session is theirs: the whole check a live socket
+    makes, in one statement (a deploy reconnects every viewer at once)."""
+    row = conn.execute(
+        """
+        SELECT r.owner_id FROM reports r JOIN user_sessions s ON s.user_id = r.owner_id
+        WHERE r.id = %(id)s AND s.token_hash = %(token_hash)s""",
+        {"id": report_id, "token_hash": session_token_hash},
+    ).fetchone()
+    return row[0] if row else None
 
 
 # Per-user limits (webapp/benchmarks/limits.py) --------------------------------------------------

@@ -10,8 +10,9 @@ and the hub's renderer keep connections of their own (`connection()`).
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TypeVar
 
 import psycopg
 from flask import current_app, g
@@ -19,6 +20,7 @@ from psycopg.rows import class_row
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 DatabaseUnavailable = (psycopg.OperationalError, PoolTimeout)
+T = TypeVar("T")
 
 
 def make_pool(url: str, max_size: int = 10) -> ConnectionPool:
@@ -37,6 +39,35 @@ def make_pool(url: str, max_size: int = 10) -> ConnectionPool:
         open=False,
         name="web",
     )
+
+
+def make_statement_pool(url: str, max_size: int, name: str) -> ConnectionPool:
+    """For work of one statement per use, where round trips count (the live path: every
+    viewer's access check, every render): autocommit, so no BEGIN/COMMIT, and no check on
+    checkout. A connection left broken by a restart fails its one statement: `run_statement`
+    then drops every broken idle connection and tries once more."""
+    return ConnectionPool(
+        url,
+        min_size=1,
+        max_size=max_size,
+        kwargs={"autocommit": True},
+        timeout=5.0,
+        reconnect_timeout=10.0,
+        open=False,
+        name=name,
+    )
+
+
+def run_statement(pool: ConnectionPool, work: Callable[[psycopg.Connection], T]) -> T:
+    """`work(conn)` on a connection of a `make_statement_pool` pool, tried once more on a fresh
+    connection when the first one turns out to be broken."""
+    try:
+        with pool.connection() as conn:
+            return work(conn)
+    except psycopg.OperationalError:
+        pool.check()  # after a database restart every idle connection is stale: drop them all
+        with pool.connection() as conn:
+            return work(conn)
 
 
 def init_app(app) -> None:

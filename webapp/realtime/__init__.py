@@ -13,22 +13,38 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
+from ..db import make_statement_pool
+
 if TYPE_CHECKING:
+    from psycopg_pool import ConnectionPool
+
     from .hub import Hub
     from .listener import Listener
 
 
 class LiveUpdates:
-    """The process's hub, its listener and the renderer they share."""
+    """The process's hub, its listener, the renderer they share, and the pool of the live path
+    (viewers' access checks and renders: one autocommit statement each)."""
 
     def __init__(self, app):
         self._app = app
         self._lock = threading.Lock()
         self._sockets_by_user: Counter[int] = Counter()
+        self._pool: ConnectionPool | None = None
         self.hub: Hub | None = None
         self.listener: Listener | None = None
 
+    @property
+    def pool(self) -> ConnectionPool:
+        with self._lock:
+            if self._pool is None:
+                config = self._app.config
+                self._pool = make_statement_pool(config["DATABASE_URL"], config["LIVE_DB_POOL_MAX"], "live")
+                self._pool.open(wait=False)
+            return self._pool
+
     def hub_for_viewers(self) -> Hub:
+        pool = self.pool
         with self._lock:
             if self.hub is None:
                 from .hub import Hub
@@ -36,7 +52,7 @@ class LiveUpdates:
                 from .render import make_renderer
 
                 config = self._app.config
-                self.hub = Hub(make_renderer(self._app))
+                self.hub = Hub(make_renderer(self._app, pool))
                 # LISTEN needs a session of its own: a direct connection (or a session-mode pooler).
                 self.listener = Listener(config.get("LISTEN_DATABASE_URL") or config["DATABASE_URL"], self.hub).start()
             return self.hub
@@ -67,6 +83,9 @@ class LiveUpdates:
             "hub_viewers": self.hub.viewer_count(),
             "hub_reports": self.hub.report_count(),
             "hub_renders": self.hub.renders,
+            "hub_queries": self.hub.queries,
+            "hub_render_interval_ms": round(self.hub.interval() * 1000),
+            "notifications": self.listener.notifications,
         }
 
     def shutdown(self) -> None:

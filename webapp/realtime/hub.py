@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -83,15 +83,21 @@ class Viewer:
         return snapshot
 
 
+# `render(report_ids)` yields (report_id, html, finished) for each of them that exists.
+Render = Callable[[list[int]], Iterable[tuple[int, str, bool]]]
+
+
 class Hub:
-    def __init__(self, render: Callable[[int], tuple[str, bool] | None], min_interval: float = 0.1):
+    def __init__(self, render: Render, min_interval: float = 0.1, batch_size: int = 50):
         self._render = render
         self.min_interval = min_interval
+        self.batch_size = batch_size  # reports read by one statement
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._feeds: dict[int, Feed] = {}  # watched reports -> viewers and newest snapshot
         self._due: dict[int, float] = {}  # dirty reports -> when they may render
-        self.renders = 0
+        self.renders = 0  # reports rendered
+        self.queries = 0  # statements that read them (one per batch)
         self.stopping = False
         self.listener = None  # the process's Listener, which feeds mark_dirty
         self._thread = threading.Thread(target=self._run, name="hub-render", daemon=True)
@@ -139,7 +145,7 @@ class Hub:
             feed = self._feeds.get(report_id)
             if feed is None:
                 return
-            due = now if immediately else max(now, feed.last_render + self.min_interval)
+            due = now if immediately else max(now, feed.last_render + self.interval())
             self._due[report_id] = min(self._due.get(report_id, due), due)
         self._wake.set()
 
@@ -157,33 +163,43 @@ class Hub:
         self._wake.set()
 
     # rendering -----------------------------------------------------------------------------
+    def interval(self) -> float:
+        """The least time between two renders of one report."""
+        return self.min_interval
+
     def _run(self) -> None:
         while not self.stopping:
             now = time.monotonic()
             with self._lock:
-                ready = [rid for rid, due in self._due.items() if due <= now]
-                for rid in ready:
+                ready = sorted((due, rid) for rid, due in self._due.items() if due <= now)[: self.batch_size]
+                batch = [rid for _, rid in ready]  # the longest waiting first
+                for rid in batch:
                     del self._due[rid]
                     self._feeds[rid].last_render = now  # a due report is always watched
                 next_due = min(self._due.values(), default=None)
-            for report_id in ready:
-                self._render_and_deliver(report_id)
-            if not ready:
+            if batch:
+                self._render_and_deliver(batch)
+            elif next_due is None or next_due > time.monotonic():
                 self._wake.wait(None if next_due is None else max(0.0, next_due - time.monotonic()))
                 self._wake.clear()
 
-    def _render_and_deliver(self, report_id: int) -> None:
+    def _render_and_deliver(self, batch: list[int]) -> None:
+        rendered: set[int] = set()
         try:
-            rendered = self._render(report_id)
+            self.queries += 1
+            for report_id, html, final in self._render(batch):
+                rendered.add(report_id)
+                self._deliver(report_id, html, final)
+                time.sleep(0)  # under gevent: let the viewers' greenlets send it meanwhile
         except Exception:
-            log.exception("could not render report %s; will retry", report_id)
+            log.exception("could not render reports %s; will retry", batch)
+            retry = time.monotonic() + 1.0
             with self._lock:
-                if report_id in self._feeds:
-                    self._due.setdefault(report_id, time.monotonic() + 1.0)
-            return
-        if rendered is None:
-            return
-        html, final = rendered
+                for report_id in batch:
+                    if report_id in self._feeds and report_id not in rendered:
+                        self._due.setdefault(report_id, retry)
+
+    def _deliver(self, report_id: int, html: str, final: bool) -> None:
         with self._lock:
             self.renders += 1
             feed = self._feeds.get(report_id)

@@ -53,6 +53,7 @@ class Listener:
         self.probe_timeout = probe_timeout
         self.connect_timeout = connect_timeout
         self.connects = 0
+        self.notifications = 0  # received: one per committed change to a watched or unwatched report
         self.connected = False
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="pg-listener", daemon=True)
@@ -108,6 +109,7 @@ class Listener:
             watchdog.cancel()
 
     def _handle(self, payload: str) -> None:
+        self.notifications += 1
         try:
             report_id = int(payload)
         except ValueError:

@@ -7,13 +7,14 @@ import time
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, request
-from flask_login import current_user
 from flask_sock import Sock
 from simple_websocket import ConnectionClosed
 from wsproto.utilities import LocalProtocolError
 
 from .. import db
+from ..auth import session_token_hash
 from ..benchmarks import queries
+from ..db import run_statement
 from .frames import PING_FRAME
 from .viewer_socket import SendTimeout, adopt
 
@@ -41,13 +42,14 @@ def same_origin() -> bool:
     return parts.scheme in ("http", "https") and parts.netloc == request.host
 
 
-def _allowed(report_id: int) -> bool:
-    try:
-        if not same_origin() or not current_user.is_authenticated:
-            return False
-        return queries.owned_report(db.get(), report_id, current_user.id) is not None
-    finally:
-        db.release()  # a socket may stay open for hours: it must not keep a pooled connection
+def _viewer(live_updates, report_id: int) -> int | None:
+    """The user who may watch this report over this socket (same site, logged in, their own
+    report), or None. One statement, on the live path's own pool: after a deploy every viewer
+    reconnects at once, and the socket keeps no connection while it streams."""
+    token_hash = session_token_hash()
+    if not same_origin() or token_hash is None:
+        return None
+    return run_statement(live_updates.pool, lambda conn: queries.live_viewer_owner(conn, report_id, token_hash))
 
 
 @sock.route("/benchmarks/<int:report_id>/live", bp=bp)
@@ -57,11 +59,12 @@ def live(ws, report_id: int):
     config = current_app.config
     writer = adopt(ws, config["LIVE_SEND_TIMEOUT"])
     try:
-        if not _allowed(report_id):
+        live_updates = current_app.extensions["realtime"]
+        user_id = _viewer(live_updates, report_id)
+        if user_id is None:
             ws.close(reason=POLICY_VIOLATION, message="Not allowed")
             return
-        live_updates = current_app.extensions["realtime"]
-        with live_updates.socket_slot(current_user.id, config["LIVE_SOCKETS_PER_USER"]) as allowed:
+        with live_updates.socket_slot(user_id, config["LIVE_SOCKETS_PER_USER"]) as allowed:
             if not allowed:
                 ws.close(reason=TRY_AGAIN_LATER, message="Too many live pages open for this account")
                 return
