@@ -52,7 +52,7 @@ class LiveUpdates:
                 from .render import make_renderer
 
                 config = self._app.config
-                self.hub = Hub(make_renderer(self._app, pool))
+                self.hub = Hub(make_renderer(self._app, pool), renders_per_second=config["LIVE_RENDERS_PER_SECOND"])
                 # LISTEN needs a session of its own: a direct connection (or a session-mode pooler).
                 self.listener = Listener(config.get("LISTEN_DATABASE_URL") or config["DATABASE_URL"], self.hub).start()
             return self.hub

@@ -1,7 +1,10 @@
 """The per-process hub: renders each changed report once and hands the same HTML to every viewer.
 
 - `mark_dirty(report_id)` (from the listener) schedules a render: the first at once, then at most
-  one per `min_interval` per report, and always one after the last change.
+  one per `interval()` per report (100 ms, longer when very many reports are watched, at most
+  1 s), and always one after the last change.
+- Due reports are read together, up to `batch_size` in one statement: under load, when renders
+  fall due faster than they are made, the batches grow and the statements do not.
 - Each watched report has a feed holding only its newest snapshot, and one event all its viewers
   wait on: a slow viewer skips stale states, never builds a backlog, and never slows the others.
 Works with real threads and with gevent (whose monkey-patching turns them into greenlets).
@@ -88,9 +91,18 @@ Render = Callable[[list[int]], Iterable[tuple[int, str, bool]]]
 
 
 class Hub:
-    def __init__(self, render: Render, min_interval: float = 0.1, batch_size: int = 50):
+    def __init__(
+        self,
+        render: Render,
+        min_interval: float = 0.1,
+        renders_per_second: float = 1000.0,
+        max_interval: float = 1.0,
+        batch_size: int = 50,
+    ):
         self._render = render
         self.min_interval = min_interval
+        self.renders_per_second = renders_per_second
+        self.max_interval = max_interval
         self.batch_size = batch_size  # reports read by one statement
         self._lock = threading.Lock()
         self._wake = threading.Event()
@@ -164,8 +176,13 @@ class Hub:
 
     # rendering -----------------------------------------------------------------------------
     def interval(self) -> float:
-        """The least time between two renders of one report."""
-        return self.min_interval
+        """The least time between two renders of one report: `min_interval` while few reports
+        are watched; with more, stretched so that all of them together render at most about
+        `renders_per_second` times a second, the process's cost following its viewers' need
+        rather than the engine's write rate; never more than `max_interval`, so no viewer is
+        ever staler than that (plus one render)."""
+        watched = len(self._feeds)
+        return min(self.max_interval, max(self.min_interval, watched / self.renders_per_second))
 
     def _run(self) -> None:
         while not self.stopping:
