@@ -1,7 +1,13 @@
-"""The hub's per-report state lives exactly as long as someone watches the report."""
+"""The hub: per-report state that lives exactly as long as someone watches, batched renders,
+and a render interval that keeps the process near its render budget."""
+
+import threading
+import time
+
+import pytest
 
 from tests.support.benchmarks import wait_for
-from webapp.realtime.hub import Hub
+from webapp.realtime.hub import Hub, next_interval
 
 
 def test_a_report_nobody_watches_leaves_nothing_behind():
@@ -36,5 +42,82 @@ def test_a_report_watched_again_starts_from_a_fresh_snapshot():
         hub.unsubscribe(first)
         again = hub.subscribe(7)
         assert wait_for(lambda: again.next(0.1), message="a snapshot").html == "<p>2</p>"
+    finally:
+        hub.shutdown()
+
+
+def test_reports_falling_due_together_are_read_in_one_statement_each_batch():
+    calls, release = [], threading.Event()
+
+    def render(report_ids):
+        calls.append(list(report_ids))
+        release.wait(5)  # the first render holds the loop while 120 more reports fall due
+        for r in report_ids:
+            yield r, f"<p>{r}</p>", False
+
+    hub = Hub(render, min_interval=0.0, batch_size=50)
+    try:
+        viewers = [hub.subscribe(0)]
+        wait_for(lambda: calls, message="the first render to start")
+        viewers += [hub.subscribe(r) for r in range(1, 121)]
+        release.set()
+        wait_for(lambda: all(v.next(0.01) for v in viewers), message="every first snapshot")
+        assert calls == [[0], list(range(1, 51)), list(range(51, 101)), list(range(101, 121))]
+        assert hub.queries == 4 and hub.renders == 121
+    finally:
+        hub.shutdown()
+
+
+def test_the_render_interval_brings_renders_back_to_the_budget_and_never_past_a_second():
+    # 300 reports rendering once per 100 ms: 3,000 a second against a budget of 1,000.
+    assert next_interval(0.1, 3000, 1000, 0.1, 1.0) == pytest.approx(0.3)
+    assert next_interval(0.3, 1000, 1000, 0.1, 1.0) == pytest.approx(0.3)  # there: it stays
+    assert next_interval(0.3, 200, 1000, 0.1, 1.0) == 0.1  # the load went: back to 100 ms
+    assert next_interval(0.5, 50_000, 1000, 0.1, 1.0) == 1.0  # never staler than a second
+
+
+def test_reports_changing_without_pause_render_near_the_budget():
+    """40 reports marked dirty all the time would render 400 times a second at 100 ms; with a
+    budget of 100 the hub stretches their interval instead."""
+    hub = Hub(lambda ids: [(r, "<p></p>", False) for r in ids], min_interval=0.1, renders_per_second=100)
+    try:
+        viewers = [hub.subscribe(r) for r in range(40)]
+        deadline = time.monotonic() + 4.0
+        counted_from, renders_from = None, 0
+        while time.monotonic() < deadline:
+            for r in range(40):
+                hub.mark_dirty(r)
+            for v in viewers:
+                v.next(0)
+            if counted_from is None and time.monotonic() > deadline - 2.0:
+                counted_from, renders_from = time.monotonic(), hub.renders  # after the first adaptation
+            time.sleep(0.005)
+        rate = (hub.renders - renders_from) / (time.monotonic() - counted_from)
+        assert hub.interval() > 0.25
+        assert rate < 150, f"{rate:.0f} renders a second against a budget of 100"
+    finally:
+        hub.shutdown()
+
+
+def test_changes_within_the_interval_are_coalesced_and_the_last_one_always_rendered():
+    state = {"n": 0}
+
+    def render(report_ids):
+        for r in report_ids:
+            yield r, f"<p>{state['n']}</p>", False
+
+    hub = Hub(render, min_interval=0.3)
+    try:
+        viewer = hub.subscribe(1)
+        wait_for(lambda: viewer.next(0.05), message="the first snapshot")
+        before = hub.renders
+        for n in range(1, 11):
+            state["n"] = n
+            hub.mark_dirty(1)
+            time.sleep(0.01)
+        seen = wait_for(lambda: (s := viewer.next(0.05)) and s.html == "<p>10</p>" and s, message="the last state")
+        assert seen.html == "<p>10</p>"
+        time.sleep(0.4)
+        assert 1 <= hub.renders - before <= 2, "ten changes within the interval: one or two renders"
     finally:
         hub.shutdown()

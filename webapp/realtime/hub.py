@@ -1,8 +1,9 @@
 """The per-process hub: renders each changed report once and hands the same HTML to every viewer.
 
 - `mark_dirty(report_id)` (from the listener) schedules a render: the first at once, then at most
-  one per `interval()` per report (100 ms, longer when very many reports are watched, at most
-  1 s), and always one after the last change.
+  one per `interval()` per report, and always one after the last change. The interval is 100 ms
+  while the process renders fewer than `renders_per_second` reports a second; beyond, it grows
+  so that renders stay near that budget, whatever the engine's write rate; never beyond 1 s.
 - Due reports are read together, up to `batch_size` in one statement: under load, when renders
   fall due faster than they are made, the batches grow and the statements do not.
 - Each watched report has a feed holding only its newest snapshot, and one event all its viewers
@@ -86,6 +87,13 @@ class Viewer:
         return snapshot
 
 
+def next_interval(current: float, rate: float, budget: float, least: float, most: float) -> float:
+    """The render interval that brings `rate` (renders a second at `current`) to `budget`:
+    while every active report renders once per interval, the rate is proportional to 1 /
+    interval, so one step reaches it; a lighter load brings the interval back to `least`."""
+    return min(most, max(least, current * rate / budget))
+
+
 # `render(report_ids)` yields (report_id, html, finished) for each of them that exists.
 Render = Callable[[list[int]], Iterable[tuple[int, str, bool]]]
 
@@ -108,6 +116,8 @@ class Hub:
         self._wake = threading.Event()
         self._feeds: dict[int, Feed] = {}  # watched reports -> viewers and newest snapshot
         self._due: dict[int, float] = {}  # dirty reports -> when they may render
+        self._interval = min_interval
+        self._window_start, self._window_renders = time.monotonic(), 0  # renders in this second
         self.renders = 0  # reports rendered
         self.queries = 0  # statements that read them (one per batch)
         self.stopping = False
@@ -176,13 +186,18 @@ class Hub:
 
     # rendering -----------------------------------------------------------------------------
     def interval(self) -> float:
-        """The least time between two renders of one report: `min_interval` while few reports
-        are watched; with more, stretched so that all of them together render at most about
-        `renders_per_second` times a second, the process's cost following its viewers' need
-        rather than the engine's write rate; never more than `max_interval`, so no viewer is
-        ever staler than that (plus one render)."""
-        watched = len(self._feeds)
-        return min(self.max_interval, max(self.min_interval, watched / self.renders_per_second))
+        """The least time between two renders of one report (see `next_interval`)."""
+        return self._interval
+
+    def _adapt(self, now: float) -> None:
+        """Once a second: the interval for the next second, from the renders of the last."""
+        elapsed = now - self._window_start
+        if elapsed >= 1.0:
+            rate = self._window_renders / elapsed
+            self._interval = next_interval(
+                self._interval, rate, self.renders_per_second, self.min_interval, self.max_interval
+            )
+            self._window_start, self._window_renders = now, 0
 
     def _run(self) -> None:
         while not self.stopping:
@@ -196,6 +211,8 @@ class Hub:
                 next_due = min(self._due.values(), default=None)
             if batch:
                 self._render_and_deliver(batch)
+                self._window_renders += len(batch)
+                self._adapt(time.monotonic())
             elif next_due is None or next_due > time.monotonic():
                 self._wake.wait(None if next_due is None else max(0.0, next_due - time.monotonic()))
                 self._wake.clear()
