@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import logging
 import select
 import socket
@@ -24,9 +25,10 @@ import struct
 import termios
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+from gevent.socket import socket as GeventSocket
 from simple_websocket import ConnectionClosed
 from wsproto.events import CloseConnection, Message, Ping, Pong
 from wsproto.utilities import LocalProtocolError
@@ -56,6 +58,7 @@ class SocketWriter:
         self._sock = sock
         self.timeout = timeout
         self.broken = False  # a write stopped in the middle: no frame may follow it
+        self._send_now = _sender(sock)
         self._lock = threading.Lock()
         with contextlib.suppress(OSError):
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 2 * QUEUE_LIMIT)
@@ -84,7 +87,7 @@ class SocketWriter:
             deadline, dropped = time.monotonic() + LINGER_SECONDS, 0
             while dropped < LINGER_BYTES:
                 remaining = deadline - time.monotonic()
-                if remaining <= 0 or not select.select([self._sock], [], [], remaining)[0]:
+                if remaining <= 0 or not _ready(self._sock, select.POLLIN, remaining):
                     break
                 chunk = self._sock.recv(4096)
                 if not chunk:
@@ -133,18 +136,35 @@ class SocketWriter:
             raise OSError("the socket is closed")  # by the reader, when the client left
         view = memoryview(data)
         while view:
+            try:  # most writes fit at once: no readiness wait, one system call
+                view = view[self._send_now(view) :]
+                continue
+            except BlockingIOError:
+                pass
             remaining = deadline - time.monotonic()
-            try:
-                writable = remaining > 0 and select.select([], [self._sock], [], remaining)[1]
-            except ValueError:  # the reader closed the socket meanwhile
-                raise OSError("the socket is closed") from None
-            if not writable:
+            if remaining <= 0 or not _ready(self._sock, select.POLLOUT, remaining):
                 self.broken = len(view) < len(data)
                 raise SendTimeout("the viewer's socket did not take the frame in time")
-            try:
-                view = view[self._sock.send(view, socket.MSG_DONTWAIT) :]
-            except BlockingIOError:
-                continue
+
+
+def _sender(sock) -> Callable[[memoryview], int]:
+    """A send that never waits for room. gevent's socket waits on EAGAIN unless told
+    `timeout=0`; a plain socket takes MSG_DONTWAIT."""
+    if isinstance(sock, GeventSocket):
+        return functools.partial(sock.send, timeout=0.0)
+    return lambda view: sock.send(view, socket.MSG_DONTWAIT)
+
+
+def _ready(sock, event: int, timeout: float) -> bool:
+    """Whether `sock` becomes readable or writable (`event`) within `timeout` seconds. With
+    poll, not select: select refuses descriptors past 1023, and a process holding thousands of
+    viewers has them (gevent patches poll too)."""
+    poller = select.poll()
+    try:
+        poller.register(sock, event)
+    except (ValueError, OSError):  # the reader closed the socket meanwhile
+        raise OSError("the socket is closed") from None
+    return bool(poller.poll(timeout * 1000))
 
 
 def _queued_bytes(sock) -> int | None:
