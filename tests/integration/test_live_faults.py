@@ -207,6 +207,27 @@ def test_database_unreachable_at_connect_closes_1011_with_no_http_on_the_socket(
             server.stop()
 
 
+def test_the_first_viewer_after_a_database_restart_gets_its_snapshot_not_an_error(tmp_path):
+    """The live path's connections are not checked before use (one round trip each): after a
+    restart every idle one is broken, and the first statement on one is tried once more."""
+    with OwnPostgres() as postgres:
+        server = LiveServer(postgres.app_url, tmp_path).start()
+        try:
+            session = sign_up(server.url, "watcher@example.com")
+            report_id = create_benchmark(
+                postgres.app_url, owner_id(postgres.app_url, "watcher@example.com"), images=1, samples=1
+            )
+            assert _first_state(viewer(server, session, report_id)), "a snapshot before the restart"
+            postgres.stop()
+            postgres.start()
+            after = viewer(server, session, report_id).connect()
+            after.read(5, until_close=False)
+            assert after.close_code is None and after.states(), f"closed {after.close_code} instead"
+            after.close()
+        finally:
+            server.stop()
+
+
 def _first_state(v: RawViewer):
     try:
         v.connect()

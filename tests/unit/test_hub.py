@@ -121,3 +121,14 @@ def test_changes_within_the_interval_are_coalesced_and_the_last_one_always_rende
         assert 1 <= hub.renders - before <= 2, "ten changes within the interval: one or two renders"
     finally:
         hub.shutdown()
+
+
+def test_a_viewer_arriving_after_shutdown_is_sent_on_at_once():
+    """A restarting server may still accept sockets for a moment: those viewers must not wait
+    for renders that never come, holding the old process up until it is killed."""
+    hub = Hub(lambda ids: [(r, "<p></p>", False) for r in ids])
+    hub.shutdown(1012)
+    viewer = hub.subscribe(3)
+    started = time.monotonic()
+    assert viewer.next(timeout=5) is None
+    assert viewer.closing_code == 1012 and time.monotonic() - started < 1

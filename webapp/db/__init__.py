@@ -64,6 +64,8 @@ def run_statement(pool: ConnectionPool, work: Callable[[psycopg.Connection], T])
     try:
         with pool.connection() as conn:
             return work(conn)
+    except PoolTimeout:
+        raise  # no connection to be had: the database is down, trying again would only wait
     except psycopg.OperationalError:
         pool.check()  # after a database restart every idle connection is stale: drop them all
         with pool.connection() as conn:

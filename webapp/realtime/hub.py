@@ -121,6 +121,7 @@ class Hub:
         self.renders = 0  # reports rendered
         self.queries = 0  # statements that read them (one per batch)
         self.stopping = False
+        self.closing_code = 1012  # for every viewer once stopping
         self.listener = None  # the process's Listener, which feeds mark_dirty
         self._thread = threading.Thread(target=self._run, name="hub-render", daemon=True)
         self._thread.start()
@@ -131,6 +132,11 @@ class Hub:
             feed = self._feeds.setdefault(report_id, Feed())
             viewer = Viewer(report_id, feed)
             feed.viewers.add(viewer)
+            if self.stopping:
+                # The process is going: a viewer that came back to it too soon (the server may
+                # accept for up to a second more) is sent on at once, not kept waiting for
+                # renders that never come until the process is killed.
+                viewer.closing_code = self.closing_code
             fresh = feed.latest is not None  # kept fresh by notifications while anyone watches
         if not fresh:
             self.mark_dirty(report_id, immediately=True)
@@ -177,8 +183,9 @@ class Hub:
             self.mark_dirty(report_id, immediately=True)
 
     def shutdown(self, code: int = 1012) -> None:
-        self.stopping = True
         with self._lock:
+            self.closing_code = code
+            self.stopping = True
             viewers = [v for feed in self._feeds.values() for v in feed.viewers]
         for viewer in viewers:
             viewer.close(code)
