@@ -2,23 +2,26 @@
 
     ./bench/run fanout                     # 1, 100, 500, 1000, 2000, 4000 viewers
     ./bench/run fanout --viewers 1 2000    # a subset
+    ./bench/run fanout --viewers 1 10000 --poll-viewers   # 10,000 viewers, no polling
 
 One gunicorn + gevent web process and the embedded PostgreSQL. For each N, the viewers watch
 one report, then N/10 reports. A writer commits run completions at a steady rate, one commit
 each, exactly as the engine does. Per delivered update: time from the writer's commit to the
-viewer receiving the new state. Then every viewer's last state is compared with the final one.
+viewer receiving the new state (both on time.time()). Then every viewer's last state is
+compared with the final one. The websocket viewers are bench/ws_load.py's raw asyncio clients
+(no compression offered), cheap enough for 10,000 of them in this one process; "Client CPU" is
+this process during the writes, next to the server's.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import random
-import re
 import sys
 import threading
 import time
-from dataclasses import dataclass, field
 
 import aiohttp
 import httpx
@@ -36,20 +39,10 @@ from bench.common import (
     table,
     user_id,
 )
+from bench.ws_load import DONE, LoadClient, Viewer
 from tests.support.benchmarks import create_benchmark
 
-DONE = re.compile(rb'class="done-count">(\d+)<')
 MODELS = ["openai/gpt-5-nano", "google/gemini-2.5-flash", "anthropic/claude-sonnet-4.5"]
-
-
-@dataclass
-class Viewer:
-    report_id: int
-    seen: list[tuple[int, float]] = field(default_factory=list)  # (done count, received at)
-
-    @property
-    def last(self) -> int | None:
-        return self.seen[-1][0] if self.seen else None
 
 
 class Writer(threading.Thread):
@@ -58,7 +51,7 @@ class Writer(threading.Thread):
     def __init__(self, database_url: str, reports: dict[int, list[int]], commits: int, rate: float):
         super().__init__(daemon=True)
         self.url, self.reports, self.commits, self.rate = database_url, reports, commits, rate
-        self.committed: dict[tuple[int, int], float] = {}  # (report, done count) -> commit time
+        self.committed: dict[tuple[int, int], float] = {}  # (report, done count) -> commit time.time()
         self.final: dict[int, int] = {r: 0 for r in reports}
 
     def run(self) -> None:
@@ -78,7 +71,7 @@ class Writer(threading.Thread):
                     (run_id,),
                 )
                 self.final[report_id] += 1
-                self.committed[(report_id, self.final[report_id])] = time.perf_counter()
+                self.committed[(report_id, self.final[report_id])] = time.time()
 
 
 def make_reports(database_url: str, owner: int, count: int, runs_each: int) -> dict[int, list[int]]:
@@ -96,26 +89,6 @@ def make_reports(database_url: str, owner: int, count: int, runs_each: int) -> d
     return reports
 
 
-async def watch(session, base_url, viewer: Viewer, ready: asyncio.Event, connected: list, stop: asyncio.Event):
-    ws_url = base_url.replace("http", "ws", 1) + f"/benchmarks/{viewer.report_id}/live"
-    async with session.ws_connect(ws_url, origin=base_url, compress=15, heartbeat=None, max_msg_size=0) as ws:
-        async for message in ws:
-            now = time.perf_counter()
-            match = DONE.search(message.data if isinstance(message.data, bytes) else message.data.encode())
-            if match:
-                viewer.seen.append((int(match.group(1)), now))
-                if len(viewer.seen) == 1:
-                    connected.append(viewer)
-                    if len(connected) == connected_target(connected):
-                        ready.set()
-            if stop.is_set():
-                break
-
-
-def connected_target(connected: list) -> int:
-    return connected_target.n  # set per scenario
-
-
 async def poll(session, base_url, viewer: Viewer, stop: asyncio.Event, interval: float = 1.0):
     await asyncio.sleep(random.random() * interval)
     while not stop.is_set():
@@ -124,7 +97,7 @@ async def poll(session, base_url, viewer: Viewer, stop: asyncio.Event, interval:
             body = await response.read()
         match = DONE.search(body)
         if match:
-            viewer.seen.append((int(match.group(1)), time.perf_counter()))
+            viewer.seen.append((int(match.group(1)), time.time()))
         await asyncio.sleep(max(0.0, interval - (time.perf_counter() - started)))
 
 
@@ -159,6 +132,10 @@ def server_process(server: LiveServer) -> psutil.Process:
     return children[0] if children else psutil.Process(server.web.pid)
 
 
+CONNECT_BATCH = 500  # websocket handshakes in flight at once
+CONNECT_DEADLINE = 300.0  # seconds for every viewer of a scenario to get its first snapshot
+
+
 async def scenario(
     server, database_url, cookies, owner, n: int, spread: bool, mode: str, commits: int, rate: float
 ) -> dict:
@@ -169,31 +146,51 @@ async def scenario(
     process = server_process(server)
     rss_before = process.memory_info().rss
     stop = asyncio.Event()
-    connector = aiohttp.TCPConnector(limit=0, force_close=False)
-    async with aiohttp.ClientSession(cookies=cookies, connector=connector) as session:
+    notes: list[str] = []
+    client: LoadClient | None = None
+    session: aiohttp.ClientSession | None = None
+    tasks: list[asyncio.Task] = []
+    connected = n
+    try:
         if mode == "push":
-            ready, connected = asyncio.Event(), []
-            connected_target.n = n
-            tasks = [asyncio.create_task(watch(session, server.url, v, ready, connected, stop)) for v in viewers]
-            await asyncio.wait_for(ready.wait(), timeout=120)
+            client = LoadClient(server.url, cookies)
+            result = await client.connect_all(viewers, batch=CONNECT_BATCH, deadline=CONNECT_DEADLINE)
+            print(f"  {result.summary()}", file=sys.stderr)
+            connected = result.connected
+            if result.failed:
+                notes.append(f"not connected: {result.summary()} (they count as not on the final state)")
             await asyncio.sleep(1.0)
         else:
+            session = aiohttp.ClientSession(cookies=cookies, connector=aiohttp.TCPConnector(limit=0))
             tasks = [asyncio.create_task(poll(session, server.url, v, stop)) for v in viewers]
             await asyncio.sleep(1.5)
         rss_idle = process.memory_info().rss
         renders_before = renders(server)
+        open_before = [v for v in viewers if v.connected]
         cpu_before, x_before, started = process.cpu_times(), xacts(database_url), time.perf_counter()
+        client_cpu_before = time.process_time()
         writer = Writer(database_url, reports, commits, rate)
         writer.start()
         while writer.is_alive():
             await asyncio.sleep(0.05)
         await asyncio.sleep(2.0 if mode == "push" else 1.5)  # let the last states arrive
         elapsed = time.perf_counter() - started
+        client_cpu = (time.process_time() - client_cpu_before) / elapsed
         cpu_after, x_after = process.cpu_times(), xacts(database_url)
+        dropped = collections.Counter(v.error or f"closed {v.close_code}" for v in open_before if not v.connected)
+        if dropped:
+            print(f"  closed during the writes: {_counts(dropped)}", file=sys.stderr)
+            notes.append(f"closed during the writes: {_counts(dropped)}")
+        renders_after = renders(server) if mode == "push" else None
+    finally:
         stop.set()
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        if session is not None:
+            await session.close()
+        if client is not None:
+            await client.close_all()
     lat = staleness(viewers, writer.committed)
     exact = sum(1 for v in viewers if v.last == writer.final[v.report_id]) / n
     cpu = (cpu_after.user + cpu_after.system - cpu_before.user - cpu_before.system) / elapsed
@@ -209,11 +206,18 @@ async def scenario(
         "max": max(lat) if lat else None,
         "exact": exact,
         "cpu": cpu * 100,
-        "kb_per_socket": (rss_idle - rss_before) / 1024 / n if mode == "push" else None,
-        "renders": (renders(server) - renders_before) if mode == "push" else None,
+        "client_cpu": client_cpu * 100,
+        "kb_per_socket": (rss_idle - rss_before) / 1024 / connected if mode == "push" and connected else None,
+        "renders": None if renders_after is None else renders_after - renders_before,
         "reports_changed": len({r for r, _ in writer.committed}),
         "db_per_s": db_per_s,
+        "notes": notes,
     }
+
+
+def _counts(counter: collections.Counter) -> str:
+    """ "1013 ×120, dropped (no close frame) ×3"."""
+    return ", ".join(f"{key} ×{n:,}" for key, n in counter.most_common())
 
 
 def renders(server: LiveServer) -> int:
@@ -280,6 +284,7 @@ def main() -> int:
         "max ms",
         "On final state",
         "Server CPU",
+        "Client CPU",
         "KB per idle socket",
         "Renders (reports changed)",
         "DB xact/s",
@@ -296,6 +301,7 @@ def main() -> int:
             fmt(r["max"]),
             f"{r['exact']:.1%}",
             f"{r['cpu']:.0f}%",
+            f"{r['client_cpu']:.0f}%",
             fmt(r["kb_per_socket"]),
             "—" if r["renders"] is None else f"{r['renders']} ({r['reports_changed']})",
             fmt(r["db_per_s"], "", 0),
@@ -303,10 +309,18 @@ def main() -> int:
         for r in rows
     ]
     ratios = _ratios(rows)
+    notes = "\n".join(
+        f"- {r['mode']} {r['viewers']:,} viewers on {r['reports']:,} report{'s' if r['reports'] > 1 else ''}: {note}"
+        for r in rows
+        for note in r["notes"]
+    )
     record(
         "Fan-out: commit to viewer (bench/fanout.py)",
         table(headers, body) + f"\n\n{args.commits} commits at {args.rate:g}/s per scenario; one gunicorn "
-        "gevent process; viewers offer permessage-deflate like browsers do (the server declines it). Renders are counted during the writes.\n"
+        "gevent process; websocket viewers are raw asyncio clients (bench/ws_load.py, no compression offered), "
+        "polling viewers aiohttp. Server CPU is the web process, Client CPU this load generator's process "
+        "(% of one core), both during the writes; renders are counted during the writes.\n"
+        + (f"\n{notes}\n" if notes else "")
         + ratios,
     )
     return 0

@@ -1,0 +1,419 @@
+"""Capacity of the whole system: many benchmarks running at once, each watched; a reconnect
+storm after a deploy. Each scenario runs twice in the same run, on the former design (a git
+worktree of `--before`, default the revision before the capacity work) and on this checkout.
+
+    ./bench/run capacity running                 # 10, 50, 100, 200, 500 benchmarks at once
+    ./bench/run capacity running --reports 200
+    ./bench/run capacity storm                   # 1,000 and 4,000 viewers, the web process restarted
+    ./bench/run capacity storm --viewers 4000
+
+`running`: N benchmarks queued, one websocket viewer each (a raw asyncio client, bench/ws_load.py),
+one gunicorn web process, and job workers as `./serve` would run them for N (one per 100
+benchmarks: WORKER_CONCURRENCY). The simulated provider answers every call in exactly 2 s; each
+benchmark is 10 models x 2 images x 6 samples = 120 runs, 10 calls in flight. Measured while the
+runs are made: commit -> viewer staleness (for every run's commit, from its `finished_at` to the
+viewer first showing that done count or a later one), renders and progress queries a second
+(the web process's /healthz counters), NOTIFYs a second (a LISTEN connection of the bench's own),
+and the CPU of PostgreSQL, the web process and the workers.
+
+`storm`: N viewers on N/10 reports, each report at its own done count; the web process is
+restarted (SIGTERM: every viewer gets 1012, and reconnects with the page's own jittered backoff);
+measured from the SIGTERM until every viewer shows its report's exact state again, with the
+database transactions spent and the failures the viewers saw.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import math
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+import httpx
+import psutil
+import psycopg
+
+from bench.common import (
+    ROOT,
+    LiveServer,
+    TestDatabases,
+    fmt,
+    percentile,
+    raise_open_files_limit,
+    record,
+    sign_up,
+    table,
+    user_id,
+)
+from bench.engine import TEN_MODELS, postgres_cpu_seconds
+from bench.ws_load import LoadClient, Viewer
+from tests.support.benchmarks import create_benchmark
+
+DEFAULT_BEFORE = "b7cc3d5"  # the last revision before the capacity work
+LATENCY = 2.0
+BENCHMARK = dict(models=TEN_MODELS, images=2, samples=6)  # 120 runs, 10 calls in flight
+BENCHMARKS_PER_WORKER = 100  # WORKER_CONCURRENCY's default
+
+
+def checkout_of(rev: str) -> Path:
+    """A detached worktree of `rev` (made once, reused): the former design's code."""
+    sha = subprocess.run(["git", "rev-parse", "--short", rev], cwd=ROOT, capture_output=True, text=True, check=True)
+    path = Path(tempfile.gettempdir()) / f"vb-design-{sha.stdout.strip()}"
+    if not (path / "webapp").exists():
+        subprocess.run(["git", "worktree", "add", "--detach", str(path), rev], cwd=ROOT, check=True)
+    return path
+
+
+def web_process(server: LiveServer) -> psutil.Process:
+    children = psutil.Process(server.web.pid).children()
+    return children[0] if children else psutil.Process(server.web.pid)
+
+
+def cpu(processes) -> float:
+    total = 0.0
+    for p in processes:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            t = p.cpu_times()
+            total += t.user + t.system
+    return total
+
+
+def health(server: LiveServer) -> dict:
+    return httpx.get(server.url + "/healthz", timeout=10).json()
+
+
+def xacts(database_url: str) -> int:
+    with psycopg.connect(database_url) as conn:
+        return conn.execute(
+            "SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = current_database()"
+        ).fetchone()[0]
+
+
+class NotifyCounter(threading.Thread):
+    """Counts the progress notifications PostgreSQL delivers (every listener gets each one)."""
+
+    def __init__(self, database_url: str):
+        super().__init__(daemon=True)
+        self.url, self.count, self.stopped = database_url, 0, threading.Event()
+        self.ready = threading.Event()
+
+    def run(self) -> None:
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            conn.execute("LISTEN report_progress")
+            self.ready.set()
+            while not self.stopped.is_set():
+                for _ in conn.notifies(timeout=0.5):
+                    self.count += 1
+
+
+def staleness(viewers: list[Viewer], commits: dict[int, list[float]]) -> list[float]:
+    """ms from each commit (the k-th run done of a report, at `finished_at`) until its viewer
+    first showed k or more runs done."""
+    out = []
+    for v in viewers:
+        seen = iter(v.seen)
+        current = next(seen, None)
+        for k, committed_at in enumerate(commits.get(v.report_id, []), start=1):
+            while current is not None and (current[0] < k or current[1] < committed_at):
+                current = next(seen, None)
+            if current is None:
+                break  # never shown: counted by "on the final state"
+            out.append(max(0.0, current[1] - committed_at) * 1000)
+    return out
+
+
+def finish_times(database_url: str, report_ids: list[int]) -> dict[int, list[float]]:
+    with psycopg.connect(database_url) as conn:
+        rows = conn.execute(
+            "SELECT report_id, extract(epoch FROM finished_at)::float8 FROM benchmark_runs "
+            "WHERE report_id = ANY(%s) AND finished_at IS NOT NULL ORDER BY report_id, finished_at",
+            (report_ids,),
+        ).fetchall()
+    out: dict[int, list[float]] = {}
+    for report_id, at in rows:
+        out.setdefault(report_id, []).append(at)
+    return out
+
+
+def all_finished(database_url: str, report_ids: list[int]) -> bool:
+    with psycopg.connect(database_url) as conn:
+        return not conn.execute(
+            "SELECT 1 FROM reports WHERE id = ANY(%s) AND status IN ('queued', 'running') LIMIT 1", (report_ids,)
+        ).fetchone()
+
+
+def start_server(dbs, root: Path, limit: int) -> tuple[LiveServer, str]:
+    url = dbs.create()
+    env = {
+        "WORKER_CONNECTIONS": str(limit),
+        "LIVE_SOCKETS_PER_USER": str(limit),
+        "SIMULATED_FIXED_LATENCY": str(LATENCY),
+        "MAX_CALLS_PER_REPORT": "10",
+        "MAX_CALLS_PER_MODEL": "3",
+    }
+    return LiveServer(url, Path(tempfile.mkdtemp(prefix="vb-bench-")), env, root=root).start(), url
+
+
+async def running(dbs, root: Path, n: int, limit: int) -> dict:
+    server, url = start_server(dbs, root, limit)
+    postmaster = psutil.Process(dbs.server.pid)
+    try:
+        cookies = sign_up(server.url, "bench@example.com")
+        owner = user_id(url, "bench@example.com")
+        ids = [create_benchmark(url, owner, **BENCHMARK) for _ in range(n)]
+        viewers = [Viewer(r) for r in ids]
+        client = LoadClient(server.url, cookies)
+        connected = await client.connect_all(viewers)
+        notes = NotifyCounter(url)
+        notes.start()
+        notes.ready.wait(10)
+        web = web_process(server)
+        h0 = health(server)
+        started = time.monotonic()
+        web0, pg0, client0 = cpu([web]), postgres_cpu_seconds(postmaster), client.cpu_seconds()
+        workers = [psutil.Process(server.start_worker().pid) for _ in range(math.ceil(n / BENCHMARKS_PER_WORKER))]
+        while not all_finished(url, ids):
+            await asyncio.sleep(0.5)
+            if time.monotonic() - started > 900:
+                raise RuntimeError("the benchmarks did not finish in 15 minutes")
+        elapsed = time.monotonic() - started
+        web1, pg1, client1, worker_cpu = (
+            cpu([web]),
+            postgres_cpu_seconds(postmaster),
+            client.cpu_seconds(),
+            cpu(workers),
+        )
+        h1 = health(server)
+        notes.stopped.set()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and any(v.connected for v in viewers):
+            await asyncio.sleep(0.2)  # the last states and the closes
+        await client.close_all()
+        commits = finish_times(url, ids)
+        lat = staleness(viewers, commits)
+        renders = h1.get("hub_renders", 0) - h0.get("hub_renders", 0)
+        queries = h1.get("hub_queries", h1.get("hub_renders", 0)) - h0.get("hub_queries", h0.get("hub_renders", 0))
+        return {
+            "n": n,
+            "connected": connected,
+            "workers": len(workers),
+            "elapsed": elapsed,
+            "pairs": len(lat),
+            "p50": percentile(lat, 50),
+            "p95": percentile(lat, 95),
+            "p99": percentile(lat, 99),
+            "exact": sum(1 for v in viewers if v.last == len(commits.get(v.report_id, [])) and v.close_code == 1000)
+            / n,
+            "renders": renders / elapsed,
+            "queries": queries / elapsed,
+            "notifies": notes.count / elapsed,
+            "pg": (pg1 - pg0) / elapsed,
+            "web": (web1 - web0) / elapsed,
+            "worker": worker_cpu / elapsed,
+            "client": (client1 - client0) / elapsed,
+        }
+    finally:
+        server.stop()
+        dbs.drop(url)
+
+
+def running_table(rows: list[dict]) -> str:
+    headers = [
+        "Design",
+        "Benchmarks at once",
+        "Workers",
+        "Commit→viewer pairs",
+        "p50 ms",
+        "p95 ms",
+        "p99 ms",
+        "On final state",
+        "Renders/s",
+        "Progress queries/s",
+        "NOTIFYs/s",
+        "PostgreSQL CPU",
+        "Web CPU",
+        "Workers CPU",
+        "Client CPU",
+        "Wall",
+    ]
+    body = [
+        [
+            r["design"],
+            r["n"],
+            r["workers"],
+            f"{r['pairs']:,}",
+            fmt(r["p50"]),
+            fmt(r["p95"]),
+            fmt(r["p99"]),
+            f"{r['exact']:.1%}",
+            fmt(r["renders"], "", 0),
+            fmt(r["queries"], "", 0),
+            fmt(r["notifies"], "", 0),
+            f"{r['pg']:.0%}",
+            f"{r['web']:.0%}",
+            f"{r['worker']:.0%}",
+            f"{r['client']:.0%}",
+            fmt(r["elapsed"], " s"),
+        ]
+        for r in rows
+    ]
+    notes = [f"- {r['design']}, {r['n']}: {r['connected'].summary()}" for r in rows if r["connected"].failed]
+    return table(headers, body) + (
+        f"\n\nEach benchmark 120 runs of a simulated call of exactly {LATENCY:g} s, 10 in flight; "
+        f"one viewer each; one gunicorn gevent web process; one worker per {BENCHMARKS_PER_WORKER} benchmarks. "
+        "CPU is a share of one core (the machine has two, shared by everything here, the load "
+        "client included). Rates are over the window from the workers' start to the last report's end."
+        + ("\n" + "\n".join(notes) if notes else "")
+    )
+
+
+async def storm(dbs, root: Path, n: int, limit: int) -> dict:
+    server, url = start_server(dbs, root, limit)
+    try:
+        cookies = sign_up(server.url, "bench@example.com")
+        owner = user_id(url, "bench@example.com")
+        report_count = max(1, n // 10)
+        ids = [create_benchmark(url, owner, models=TEN_MODELS[:3], images=2, samples=4) for _ in range(report_count)]
+        expected = {}
+        with psycopg.connect(url, autocommit=True) as conn:
+            for i, report_id in enumerate(ids):
+                done = i % 23 + 1  # every report at its own count
+                conn.execute(
+                    "UPDATE benchmark_runs SET status = 'complete', started_at = now(), finished_at = now(), "
+                    "latency_ms = 500, field_accuracy = 0.9, exact = false WHERE id IN ("
+                    "SELECT id FROM benchmark_runs WHERE report_id = %s ORDER BY id LIMIT %s)",
+                    (report_id, done),
+                )
+                expected[report_id] = done
+        viewers = [Viewer(ids[i % report_count]) for i in range(n)]
+        client = LoadClient(server.url, cookies, reconnect=True)
+        connected = await client.connect_all(viewers)
+        await asyncio.sleep(12)  # PostgreSQL flushes other backends' statistics up to ~10 s late
+        x0 = xacts(url)
+        marks = {id(v): len(v.seen) for v in viewers}
+        restarted = time.time()
+        await asyncio.to_thread(server.restart_web)
+        up = time.time() - restarted
+
+        def back(v: Viewer) -> bool:
+            return v.connected and len(v.seen) > marks[id(v)] and v.last == expected[v.report_id]
+
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not all(back(v) for v in viewers):
+            await asyncio.sleep(0.05)
+        returned = [
+            next((at for count, at in v.seen[marks[id(v)] :] if count == expected[v.report_id]), None) for v in viewers
+        ]
+        failures = Counter(v.error or "" for v in viewers if v.error)
+        total_back = sum(1 for v in viewers if back(v))
+        await asyncio.sleep(12)
+        x1 = xacts(url)
+        attempts = sum(v.attempts for v in viewers)
+        await client.close_all()
+        times = [at - restarted for at in returned if at is not None]
+        return {
+            "n": n,
+            "reports": report_count,
+            "connected": connected,
+            "up": up,
+            "back": total_back,
+            "p50": percentile(times, 50),
+            "p99": percentile(times, 99),
+            "all": max(times) if len(times) == n else None,
+            "xacts": x1 - x0 - 2,  # the bench's own two reads
+            "attempts": attempts,
+            "failures": failures,
+        }
+    finally:
+        server.stop()
+        dbs.drop(url)
+
+
+def storm_table(rows: list[dict]) -> str:
+    headers = [
+        "Design",
+        "Viewers",
+        "Reports",
+        "Web process back up",
+        "Back on the exact state",
+        "p50",
+        "p99",
+        "All back",
+        "DB transactions",
+        "Per viewer",
+        "Connect attempts",
+    ]
+    body = [
+        [
+            r["design"],
+            f"{r['n']:,}",
+            r["reports"],
+            fmt(r["up"], " s"),
+            f"{r['back']:,}",
+            fmt(r["p50"], " s", 2),
+            fmt(r["p99"], " s", 2),
+            fmt(r["all"], " s", 2),
+            f"{r['xacts']:,}",
+            fmt(r["xacts"] / r["n"], "", 2),
+            f"{r['attempts']:,}",
+        ]
+        for r in rows
+    ]
+    notes = []
+    for r in rows:
+        if r["connected"].failed:
+            notes.append(f"- {r['design']}, {r['n']:,} viewers, first connect: {r['connected'].summary()}")
+        if r["failures"]:
+            seen = ", ".join(f"{count:,} {reason}" for reason, count in r["failures"].most_common())
+            notes.append(f"- {r['design']}, {r['n']:,} viewers, last error each viewer saw: {seen}")
+    return table(headers, body) + (
+        "\n\nTimes from the SIGTERM to the web process. Viewers reconnect as the page does (after "
+        "1012: 125-250 ms, then doubling with jitter, capped near 5 s); while the new process "
+        "starts, their connects are refused. DB transactions: every transaction PostgreSQL counted "
+        "from before the restart until after every viewer was back (its statistics waited for)."
+        + ("\n" + "\n".join(notes) if notes else "")
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("scenario", choices=["running", "storm"])
+    parser.add_argument("--reports", type=int, nargs="+", default=[10, 50, 100, 200, 500])
+    parser.add_argument("--viewers", type=int, nargs="+", default=[1000, 4000])
+    parser.add_argument("--before", default=DEFAULT_BEFORE, help="the former design's revision")
+    parser.add_argument("--only", choices=["before", "after"], help="run one design only")
+    args = parser.parse_args()
+    limit = raise_open_files_limit()
+    designs = [(f"before ({args.before})", checkout_of(args.before)), ("after", ROOT)]
+    if args.only:
+        designs = [designs[0] if args.only == "before" else designs[1]]
+    dbs = TestDatabases().start()
+    rows = []
+    try:
+        sizes = args.reports if args.scenario == "running" else args.viewers
+        for size in sizes:
+            for design, root in designs:
+                print(f"… {args.scenario} {size}: {design}", file=sys.stderr)
+                step = running if args.scenario == "running" else storm
+                row = asyncio.run(step(dbs, root, size, limit))
+                row["design"] = design
+                rows.append(row)
+                print(row, file=sys.stderr)
+    finally:
+        dbs.stop()
+    if args.scenario == "running":
+        record("Capacity: benchmarks running at once, one viewer each (bench/capacity.py running)", running_table(rows))
+    else:
+        record("Capacity: reconnect storm after a restart (bench/capacity.py storm)", storm_table(rows))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
