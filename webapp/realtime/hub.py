@@ -6,8 +6,10 @@
   so that renders stay near that budget, whatever the engine's write rate; never beyond 1 s.
 - Due reports are read together, up to `batch_size` in one statement: under load, when renders
   fall due faster than they are made, the batches grow and the statements do not.
-- Each watched report has a feed holding only its newest snapshot, and one event all its viewers
-  wait on: a slow viewer skips stale states, never builds a backlog, and never slows the others.
+- Each watched report has a feed holding only its newest snapshot. The hub writes each new
+  snapshot to every viewer's socket itself, without waiting on any (see `Viewer`); a viewer
+  whose socket cannot take it at once gets the newest snapshot from its own handler later: a
+  slow viewer skips stale states, never builds a backlog, and never slows the others.
 Works with real threads and with gevent (whose monkey-patching turns them into greenlets).
 """
 
@@ -39,51 +41,66 @@ class Snapshot:
 
 
 class Feed:
-    """One report's newest snapshot, and an event that fires when it changes. All the report's
-    viewers wait on the same event, so a new snapshot wakes them all with one `set()`; each then
-    takes the newest snapshot, so a slow viewer skips stale states and never builds a backlog."""
+    """One report's newest snapshot and its viewers."""
 
     def __init__(self):
         self.latest: Snapshot | None = None
-        self.changed = threading.Event()
         self.viewers: set[Viewer] = set()
         self.seq = 0  # renders of this report so far
         self.last_render = 0.0  # when it last rendered (monotonic): the throttle
 
-    def publish(self, snapshot: Snapshot) -> None:
+    def publish(self, snapshot: Snapshot) -> bool:
         if self.latest is None or snapshot.seq > self.latest.seq:  # never back in time
             self.latest = snapshot
-            self.wake()
+            return True
+        return False
 
-    def wake(self) -> None:
-        changed, self.changed = self.changed, threading.Event()
-        changed.set()
+
+# Writes a snapshot to a viewer's socket at once if it takes the whole frame without waiting
+# (True); False leaves it to the viewer's own handler (viewer_socket.SocketWriter.offer).
+SendNow = Callable[[Snapshot], bool]
 
 
 class Viewer:
-    def __init__(self, report_id: int, feed: Feed):
+    """One viewer of a report. The hub sends it each new snapshot itself (`send_now`), one
+    system call per viewer and no wake-up of its handler; the handler is woken (`wake`) only
+    when it has something to do: a snapshot its socket could not take at once, the final one,
+    or closing. So ten thousand viewers cost one pass over their sockets per snapshot."""
+
+    def __init__(
+        self, report_id: int, feed: Feed, send_now: SendNow | None = None, wake: threading.Event | None = None
+    ):
         self.report_id = report_id
         self.feed = feed
-        self._sent_seq = -1
+        self.send_now = send_now
+        self.wake = wake or threading.Event()  # the socket's own event: its reader sets it too
+        self._taken_seq = -1
         self.closing_code: int | None = None
 
     def _has_news(self) -> bool:
         latest = self.feed.latest
-        return latest is not None and latest.seq > self._sent_seq
+        return latest is not None and latest.seq > self._taken_seq
+
+    def offer(self, snapshot: Snapshot) -> None:
+        """From the hub, for each new snapshot."""
+        if snapshot.final or self.send_now is None or not self.send_now(snapshot):
+            self.wake.set()
 
     def close(self, code: int) -> None:
         self.closing_code = code
-        self.feed.wake()
+        self.wake.set()
 
     def next(self, timeout: float) -> Snapshot | None:
-        """The newest snapshot not yet taken, or None after `timeout` (or when closing)."""
-        changed = self.feed.changed  # taken first: a publish from now on sets this very event
+        """The newest snapshot this viewer's handler has not taken yet (it may already have
+        been sent by the hub: the writer skips it then), or None after `timeout`, when woken
+        for nothing new, or when closing."""
         if not self._has_news() and self.closing_code is None:
-            changed.wait(timeout)
+            self.wake.wait(timeout)
+        self.wake.clear()  # before reading `latest`: a snapshot published from now on wakes it again
         snapshot = self.feed.latest
-        if snapshot is None or snapshot.seq <= self._sent_seq:
+        if snapshot is None or snapshot.seq <= self._taken_seq:
             return None
-        self._sent_seq = snapshot.seq
+        self._taken_seq = snapshot.seq
         return snapshot
 
 
@@ -93,6 +110,8 @@ def next_interval(current: float, rate: float, budget: float, least: float, most
     interval, so one step reaches it; a lighter load brings the interval back to `least`."""
     return min(most, max(least, current * rate / budget))
 
+
+YIELD_EVERY = 500  # viewers sent to between two yields of a long fan-out pass
 
 # `render(report_ids)` yields (report_id, html, finished) for each of them that exists.
 Render = Callable[[list[int]], Iterable[tuple[int, str, bool]]]
@@ -127,10 +146,10 @@ class Hub:
         self._thread.start()
 
     # viewers -------------------------------------------------------------------------------
-    def subscribe(self, report_id: int) -> Viewer:
+    def subscribe(self, report_id: int, send_now: SendNow | None = None, wake: threading.Event | None = None) -> Viewer:
         with self._lock:
             feed = self._feeds.setdefault(report_id, Feed())
-            viewer = Viewer(report_id, feed)
+            viewer = Viewer(report_id, feed, send_now, wake)
             feed.viewers.add(viewer)
             if self.stopping:
                 # The process is going: a viewer that came back to it too soon (the server may
@@ -248,4 +267,10 @@ class Hub:
                 return  # its last viewer left while it rendered
             feed.seq += 1
             snapshot = Snapshot(report_id, feed.seq, html, final)
-        feed.publish(snapshot)
+            viewers = list(feed.viewers)
+        if not feed.publish(snapshot):
+            return
+        for i, viewer in enumerate(viewers, start=1):
+            viewer.offer(snapshot)
+            if i % YIELD_EVERY == 0:
+                time.sleep(0)  # under gevent: let the rest of the process run during a long pass

@@ -58,6 +58,8 @@ class SocketWriter:
         self._sock = sock
         self.timeout = timeout
         self.broken = False  # a write stopped in the middle: no frame may follow it
+        self.sent_seq = -1  # the newest snapshot written to this socket
+        self._rest: memoryview | None = None  # of a frame `offer` could write only in part
         self._send_now = _sender(sock)
         self._lock = threading.Lock()
         with contextlib.suppress(OSError):
@@ -104,12 +106,44 @@ class SocketWriter:
         with self._locked(deadline):
             self._write(data, deadline)
 
-    def write_frame(self, frame: bytes) -> None:
-        """Queues a whole frame, or nothing at all if there is no room for it in time."""
+    def write_snapshot(self, snapshot) -> None:
+        """From the viewer's handler: queues the snapshot's whole frame, or nothing at all if
+        there is no room for it in time; nothing if this or a newer one was sent already."""
         deadline = time.monotonic() + self.timeout
         with self._locked(deadline):
-            self._wait_for_room(len(frame), deadline)
-            self._write(frame, deadline)
+            self._finish_rest(deadline)
+            if snapshot.seq <= self.sent_seq:
+                return
+            self._wait_for_room(len(snapshot.frame), deadline)
+            self._write(snapshot.frame, deadline)
+            self.sent_seq = snapshot.seq
+
+    def offer(self, snapshot) -> bool:
+        """From the hub's fan-out pass: writes the snapshot's frame now if nothing else is
+        writing, the viewer's queue has room and the socket takes it without waiting (one
+        system call). False: nothing more to do here, the viewer's handler is woken to finish
+        (the rest of a frame taken in part) or to send the newest snapshot with its deadline."""
+        if not self._lock.acquire(blocking=False):
+            return False
+        try:
+            if snapshot.seq <= self.sent_seq:
+                return True
+            frame = snapshot.frame
+            if self.broken or self._rest is not None:
+                return False
+            queued = _queued_bytes(self._sock)
+            if queued and queued + len(frame) > QUEUE_LIMIT:
+                return False
+            sent = self._send_now(frame)
+            self.sent_seq = snapshot.seq
+            if sent < len(frame):
+                self._rest = memoryview(frame)[sent:]
+                return False
+            return True
+        except OSError:  # BlockingIOError: no room after all; or the socket is gone
+            return False
+        finally:
+            self._lock.release()
 
     @contextmanager
     def _locked(self, deadline: float) -> Iterator[None]:
@@ -134,7 +168,19 @@ class SocketWriter:
             raise SendTimeout("an earlier write stopped mid-frame")
         if self._sock.fileno() < 0:
             raise OSError("the socket is closed")  # by the reader, when the client left
-        view = memoryview(data)
+        self._finish_rest(deadline)
+        self._send_all(memoryview(data), deadline, started=True)
+
+    def _finish_rest(self, deadline: float) -> None:
+        """The end of a frame `offer` began comes before anything else."""
+        if self._rest is not None:
+            rest, self._rest = self._rest, None
+            self._send_all(rest, deadline, started=False)
+
+    def _send_all(self, view: memoryview, deadline: float, started: bool) -> None:
+        """`started`: `view` is a whole frame (a timeout before its first byte leaves the
+        socket usable); else the end of one already begun."""
+        whole = len(view)
         while view:
             try:  # most writes fit at once: no readiness wait, one system call
                 view = view[self._send_now(view) :]
@@ -143,7 +189,7 @@ class SocketWriter:
                 pass
             remaining = deadline - time.monotonic()
             if remaining <= 0 or not _ready(self._sock, select.POLLOUT, remaining):
-                self.broken = len(view) < len(data)
+                self.broken = not started or len(view) < whole
                 raise SendTimeout("the viewer's socket did not take the frame in time")
 
 

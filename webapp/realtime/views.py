@@ -30,7 +30,6 @@ NORMAL_CLOSURE = 1000
 POLICY_VIOLATION = 1008
 INTERNAL_ERROR = 1011
 TRY_AGAIN_LATER = 1013
-WAKE_SECONDS = 1.0  # how often an idle handler checks that its client is still there
 
 
 def same_origin() -> bool:
@@ -85,16 +84,18 @@ def live(ws, report_id: int):
 def _stream(ws, writer, hub, report_id: int, ping_interval: float) -> None:
     """Snapshots until the report is finished, the server stops or the client goes; a ping
     every `ping_interval` seconds, and a client that has not answered the last one is dropped."""
-    viewer = hub.subscribe(report_id)
+    # The hub sends most snapshots itself (writer.offer); this handler wakes on `ws.event` only
+    # when it has something to do, which the socket's reader also sets when the client goes.
+    viewer = hub.subscribe(report_id, send_now=writer.offer, wake=ws.event)
     next_ping = time.monotonic() + ping_interval
     try:
         while ws.connected:
-            snapshot = viewer.next(timeout=max(0.0, min(WAKE_SECONDS, next_ping - time.monotonic())))
+            snapshot = viewer.next(timeout=max(0.0, next_ping - time.monotonic()))
             if viewer.closing_code is not None:
                 ws.close(reason=viewer.closing_code, message="Server restarting")
                 return
             if snapshot is not None:
-                writer.write_frame(snapshot.frame)
+                writer.write_snapshot(snapshot)
                 if snapshot.final:
                     ws.close(reason=NORMAL_CLOSURE, message="Finished")
                     return
