@@ -28,7 +28,6 @@ import argparse
 import asyncio
 import contextlib
 import math
-import subprocess
 import sys
 import tempfile
 import threading
@@ -41,9 +40,11 @@ import psutil
 import psycopg
 
 from bench.common import (
+    FORMER_DESIGN,
     ROOT,
     LiveServer,
     TestDatabases,
+    checkout_of,
     fmt,
     percentile,
     raise_open_files_limit,
@@ -56,19 +57,9 @@ from bench.engine import TEN_MODELS, postgres_cpu_seconds
 from bench.ws_load import LoadClient, Viewer
 from tests.support.benchmarks import create_benchmark
 
-DEFAULT_BEFORE = "b7cc3d5"  # the last revision before the capacity work
 LATENCY = 2.0
 BENCHMARK = dict(models=TEN_MODELS, images=2, samples=6)  # 120 runs, 10 calls in flight
 BENCHMARKS_PER_WORKER = 100  # WORKER_CONCURRENCY's default
-
-
-def checkout_of(rev: str) -> Path:
-    """A detached worktree of `rev` (made once, reused): the former design's code."""
-    sha = subprocess.run(["git", "rev-parse", "--short", rev], cwd=ROOT, capture_output=True, text=True, check=True)
-    path = Path(tempfile.gettempdir()) / f"vb-design-{sha.stdout.strip()}"
-    if not (path / "webapp").exists():
-        subprocess.run(["git", "worktree", "add", "--detach", str(path), rev], cwd=ROOT, check=True)
-    return path
 
 
 def web_process(server: LiveServer) -> psutil.Process:
@@ -387,7 +378,7 @@ def main() -> int:
     parser.add_argument("scenario", choices=["running", "storm"])
     parser.add_argument("--reports", type=int, nargs="+", default=[10, 50, 100, 200, 500])
     parser.add_argument("--viewers", type=int, nargs="+", default=[1000, 4000])
-    parser.add_argument("--before", default=DEFAULT_BEFORE, help="the former design's revision")
+    parser.add_argument("--before", default=FORMER_DESIGN, help="the former design's revision")
     parser.add_argument("--only", choices=["before", "after"], help="run one design only")
     args = parser.parse_args()
     limit = raise_open_files_limit()

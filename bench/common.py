@@ -11,7 +11,9 @@ import os
 import platform
 import resource
 import statistics
+import subprocess
 import sys
+import tempfile
 from importlib.metadata import version
 from pathlib import Path
 
@@ -29,6 +31,7 @@ from tests.support.live_socket import sign_up_cookies as sign_up  # noqa: E402
 __all__ = ["PASSWORD", "LiveServer", "TestDatabases", "sign_up"]
 
 PERFORMANCE_LOG = ROOT / "docs" / "performance.md"
+FORMER_DESIGN = "b7cc3d5"  # the last revision before the capacity work (issue: many benchmarks at once)
 
 
 def raise_open_files_limit() -> int:
@@ -89,3 +92,12 @@ def record(title: str, text: str) -> None:
 def user_id(database_url: str, email: str) -> int:
     with psycopg.connect(database_url) as conn:
         return conn.execute("SELECT id FROM users WHERE email = %s", (email,)).fetchone()[0]
+
+
+def checkout_of(rev: str) -> Path:
+    """A detached worktree of `rev` (made once, reused): the former design's code."""
+    sha = subprocess.run(["git", "rev-parse", "--short", rev], cwd=ROOT, capture_output=True, text=True, check=True)
+    path = Path(tempfile.gettempdir()) / f"vb-design-{sha.stdout.strip()}"
+    if not (path / "webapp").exists():
+        subprocess.run(["git", "worktree", "add", "--detach", str(path), rev], cwd=ROOT, check=True)
+    return path

@@ -3,6 +3,8 @@
     ./bench/run fanout                     # 1, 100, 500, 1000, 2000, 4000 viewers
     ./bench/run fanout --viewers 1 2000    # a subset
     ./bench/run fanout --viewers 1 10000 --poll-viewers   # 10,000 viewers, no polling
+    ./bench/run fanout --before --viewers 2000 10000 --one-report --poll-viewers
+                                           # the same on the former design first, side by side
 
 One gunicorn + gevent web process and the embedded PostgreSQL. For each N, the viewers watch
 one report, then N/10 reports. A writer commits run completions at a steady rate, one commit
@@ -20,8 +22,10 @@ import asyncio
 import collections
 import random
 import sys
+import tempfile
 import threading
 import time
+from pathlib import Path
 
 import aiohttp
 import httpx
@@ -29,8 +33,11 @@ import psutil
 import psycopg
 
 from bench.common import (
+    FORMER_DESIGN,
+    ROOT,
     LiveServer,
     TestDatabases,
+    checkout_of,
     fmt,
     percentile,
     raise_open_files_limit,
@@ -242,38 +249,48 @@ def main() -> int:
         default=8.0,
         help="commits per second (a report running 10 calls of ~1 s finishes up to ~10 runs/s)",
     )
+    parser.add_argument(
+        "--before",
+        nargs="?",
+        const=FORMER_DESIGN,
+        help=f"also run every scenario on a former revision first (default {FORMER_DESIGN}), side by side",
+    )
+    parser.add_argument("--one-report", action="store_true", help="skip the scenarios spread over N/10 reports")
     args = parser.parse_args()
     limit = raise_open_files_limit()
+    designs = [(f"before ({args.before})", checkout_of(args.before))] if args.before else []
+    designs.append(("after" if args.before else "this", ROOT))
     dbs = TestDatabases().start()
     rows = []
     try:
-        database_url = dbs.create()
-        import tempfile
-        from pathlib import Path
-
-        server = LiveServer(
-            database_url,
-            Path(tempfile.mkdtemp(prefix="vb-bench-")),
-            {"WORKER_CONNECTIONS": str(limit), "LIVE_SOCKETS_PER_USER": str(limit)},
-        ).start()
-        try:
-            cookies = sign_up(server.url, "bench@example.com")
-            owner = user_id(database_url, "bench@example.com")
-            plan = [(n, False, "push") for n in args.viewers]
-            plan += [(n, True, "push") for n in args.viewers if n >= 100]
-            plan += [(n, False, "poll") for n in args.poll_viewers]
-            for n, spread, mode in plan:
-                print(f"… {mode} {n} viewers on {'N/10 reports' if spread else 'one report'}", file=sys.stderr)
-                rows.append(
-                    asyncio.run(
+        for design, root in designs:
+            database_url = dbs.create()
+            server = LiveServer(
+                database_url,
+                Path(tempfile.mkdtemp(prefix="vb-bench-")),
+                {"WORKER_CONNECTIONS": str(limit), "LIVE_SOCKETS_PER_USER": str(limit)},
+                root=root,
+            ).start()
+            try:
+                cookies = sign_up(server.url, "bench@example.com")
+                owner = user_id(database_url, "bench@example.com")
+                plan = [(n, False, "push") for n in args.viewers]
+                plan += [(n, True, "push") for n in args.viewers if n >= 100 and not args.one_report]
+                plan += [(n, False, "poll") for n in args.poll_viewers]
+                for n, spread, mode in plan:
+                    where = "N/10 reports" if spread else "one report"
+                    print(f"… {design}: {mode} {n} viewers on {where}", file=sys.stderr)
+                    row = asyncio.run(
                         scenario(server, database_url, cookies, owner, n, spread, mode, args.commits, args.rate)
                     )
-                )
-        finally:
-            server.stop()
+                    rows.append({**row, "design": design})
+            finally:
+                server.stop()
+                dbs.drop(database_url)
     finally:
         dbs.stop()
     headers = [
+        "Design",
         "Mode",
         "Viewers",
         "Reports",
@@ -291,6 +308,7 @@ def main() -> int:
     ]
     body = [
         [
+            r["design"],
             r["mode"],
             f"{r['viewers']:,}",
             r["reports"],
@@ -310,7 +328,7 @@ def main() -> int:
     ]
     ratios = _ratios(rows)
     notes = "\n".join(
-        f"- {r['mode']} {r['viewers']:,} viewers on {r['reports']:,} report{'s' if r['reports'] > 1 else ''}: {note}"
+        f"- {r['design']}, {r['mode']} {r['viewers']:,} viewers on {r['reports']:,} report{'s' if r['reports'] > 1 else ''}: {note}"
         for r in rows
         for note in r["notes"]
     )
@@ -330,7 +348,15 @@ def _ratios(rows) -> str:
     lines = []
     for poll_row in (r for r in rows if r["mode"] == "poll"):
         push = next(
-            (r for r in rows if r["mode"] == "push" and r["viewers"] == poll_row["viewers"] and r["reports"] == 1), None
+            (
+                r
+                for r in rows
+                if r["mode"] == "push"
+                and r["design"] == poll_row["design"]
+                and r["viewers"] == poll_row["viewers"]
+                and r["reports"] == 1
+            ),
+            None,
         )
         if push and push["p50"] and poll_row["p50"]:
             lines.append(
