@@ -6,6 +6,7 @@ worktree of `--before`, default the revision before the capacity work) and on th
     ./bench/run capacity running --reports 200
     ./bench/run capacity storm                   # 1,000 and 4,000 viewers, the web process restarted
     ./bench/run capacity storm --viewers 4000
+    ./bench/run capacity notify                  # what a NOTIFY costs PostgreSQL per commit
 
 `running`: N benchmarks queued, one websocket viewer each (a raw asyncio client, bench/ws_load.py),
 one gunicorn web process, and job workers as `./serve` would run them for N (one per 100
@@ -55,7 +56,7 @@ from bench.common import (
 )
 from bench.engine import TEN_MODELS, postgres_cpu_seconds
 from bench.ws_load import LoadClient, Viewer
-from tests.support.benchmarks import create_benchmark
+from tests.support.benchmarks import create_benchmark, create_user
 
 LATENCY = 2.0
 BENCHMARK = dict(models=TEN_MODELS, images=2, samples=6)  # 120 runs, 10 calls in flight
@@ -373,9 +374,73 @@ def storm_table(rows: list[dict]) -> str:
     )
 
 
+def notify_cost(dbs, with_notify: bool, seconds: float = 10.0, writers: int = 4) -> dict:
+    """Run completions committed one by one, as the engine does, by `writers` connections at
+    once for `seconds`, with one LISTEN connection open: with the progress trigger's NOTIFY
+    and without it (the trigger disabled), to price the notification each commit sends."""
+    url = dbs.create()
+    postmaster = psutil.Process(dbs.server.pid)
+    try:
+        owner = create_user(url)
+        report_id = create_benchmark(url, owner, models=TEN_MODELS, images=10, samples=10)  # 1,000 runs
+        with psycopg.connect(url, autocommit=True) as conn:
+            ids = [r[0] for r in conn.execute("SELECT id FROM benchmark_runs WHERE report_id = %s", (report_id,))]
+            if not with_notify:
+                conn.execute("ALTER TABLE benchmark_runs DISABLE TRIGGER benchmark_runs_status_changed")
+        listener = NotifyCounter(url)
+        listener.start()
+        listener.ready.wait(10)
+        commits = [0] * writers
+        stop = threading.Event()
+
+        def write(k: int) -> None:
+            with psycopg.connect(url, autocommit=True) as conn:
+                i = k
+                while not stop.is_set():
+                    run_id = ids[i % len(ids)]
+                    status = "complete" if (i // len(ids)) % 2 == 0 else "running"  # always a change
+                    conn.execute(
+                        "UPDATE benchmark_runs SET status = %s, finished_at = now() WHERE id = %s", (status, run_id)
+                    )
+                    commits[k] += 1
+                    i += writers
+
+        threads = [threading.Thread(target=write, args=(k,), daemon=True) for k in range(writers)]
+        pg0, started = postgres_cpu_seconds(postmaster), time.monotonic()
+        for t in threads:
+            t.start()
+        time.sleep(seconds)
+        stop.set()
+        for t in threads:
+            t.join()
+        elapsed, pg = time.monotonic() - started, postgres_cpu_seconds(postmaster) - pg0
+        listener.stopped.set()
+        total = sum(commits)
+        return {"notify": with_notify, "commits": total / elapsed, "pg_ms": pg * 1000 / total, "heard": listener.count}
+    finally:
+        dbs.drop(url)
+
+
+def notify_table(rows: list[dict]) -> str:
+    body = [
+        [
+            "with NOTIFY" if r["notify"] else "trigger disabled",
+            fmt(r["commits"], "", 0),
+            fmt(r["pg_ms"], " ms", 3),
+            f"{r['heard']:,}",
+        ]
+        for r in rows
+    ]
+    return table(["Run commits", "Commits a second", "PostgreSQL CPU per commit", "Notifications heard"], body) + (
+        "\n\nFour connections commit single-run status changes as fast as they can for 10 s, one "
+        "LISTEN connection open; the same with the progress trigger disabled. The difference is "
+        "what a NOTIFY costs the database per commit."
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("scenario", choices=["running", "storm"])
+    parser.add_argument("scenario", choices=["running", "storm", "notify"])
     parser.add_argument("--reports", type=int, nargs="+", default=[10, 50, 100, 200, 500])
     parser.add_argument("--viewers", type=int, nargs="+", default=[1000, 4000])
     parser.add_argument("--before", default=FORMER_DESIGN, help="the former design's revision")
@@ -387,6 +452,13 @@ def main() -> int:
         designs = [designs[0] if args.only == "before" else designs[1]]
     dbs = TestDatabases().start()
     rows = []
+    if args.scenario == "notify":
+        try:
+            rows = [notify_cost(dbs, with_notify) for with_notify in (True, False, True, False)]
+        finally:
+            dbs.stop()
+        record("Capacity: what a NOTIFY costs per commit (bench/capacity.py notify)", notify_table(rows))
+        return 0
     try:
         sizes = args.reports if args.scenario == "running" else args.viewers
         for size in sizes:
