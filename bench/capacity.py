@@ -4,6 +4,7 @@ worktree of `--before`, default the revision before the capacity work) and on th
 
     ./bench/run capacity running                 # 10, 50, 100, 200, 500 benchmarks at once
     ./bench/run capacity running --reports 200
+    ./bench/run capacity churn --reports 50 200  # reports changing 10 times a second, without pause
     ./bench/run capacity storm                   # 1,000 and 4,000 viewers, the web process restarted
     ./bench/run capacity storm --viewers 4000
     ./bench/run capacity notify                  # what a NOTIFY costs PostgreSQL per commit
@@ -266,6 +267,126 @@ def running_table(rows: list[dict]) -> str:
     )
 
 
+CHURN_SECONDS, CHURN_TICK = 20.0, 0.1
+
+
+class ChurnWriter(threading.Thread):
+    """Every 100 ms, one transaction finishing one more run of every report: each report
+    changes ten times a second, without pause (the engine's waves of a fixed latency do not)."""
+
+    def __init__(self, database_url: str, runs: dict[int, list[int]]):
+        super().__init__(daemon=True)
+        self.url, self.runs = database_url, runs
+        self.done = {r: 0 for r in runs}
+        self.committed: dict[int, list[float]] = {r: [] for r in runs}  # k-th run done -> when
+
+    def run(self) -> None:
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            start = time.time()
+            for tick in range(int(CHURN_SECONDS / CHURN_TICK)):
+                time.sleep(max(0.0, start + tick * CHURN_TICK - time.time()))
+                ids = [self.runs[r][self.done[r]] for r in self.runs]
+                conn.execute(
+                    "UPDATE benchmark_runs SET status = 'complete', started_at = now(), finished_at = now(), "
+                    "latency_ms = 500, field_accuracy = 0.9, exact = false WHERE id = ANY(%s)",
+                    (ids,),
+                )
+                at = time.time()
+                for r in self.runs:
+                    self.done[r] += 1
+                    self.committed[r].append(at)
+
+
+async def churn(dbs, root: Path, n: int, limit: int) -> dict:
+    server, url = start_server(dbs, root, limit)
+    postmaster = psutil.Process(dbs.server.pid)
+    try:
+        cookies = sign_up(server.url, "bench@example.com")
+        owner = user_id(url, "bench@example.com")
+        ids = [create_benchmark(url, owner, models=TEN_MODELS, images=4, samples=6) for _ in range(n)]  # 240 runs
+        with psycopg.connect(url) as conn:
+            runs = {
+                r: [
+                    row[0]
+                    for row in conn.execute("SELECT id FROM benchmark_runs WHERE report_id = %s ORDER BY id", (r,))
+                ]
+                for r in ids
+            }
+        viewers = [Viewer(r) for r in ids]
+        client = LoadClient(server.url, cookies)
+        connected = await client.connect_all(viewers)
+        web = web_process(server)
+        h0, web0, pg0, started = health(server), cpu([web]), postgres_cpu_seconds(postmaster), time.monotonic()
+        writer = ChurnWriter(url, runs)
+        writer.start()
+        while writer.is_alive():
+            await asyncio.sleep(0.2)
+        await asyncio.sleep(2.0)  # the last states
+        elapsed = time.monotonic() - started
+        web1, pg1, h1 = cpu([web]), postgres_cpu_seconds(postmaster), health(server)
+        await client.close_all()
+        lat = staleness(viewers, writer.committed)
+        return {
+            "n": n,
+            "connected": connected,
+            "pairs": len(lat),
+            "p50": percentile(lat, 50),
+            "p95": percentile(lat, 95),
+            "p99": percentile(lat, 99),
+            "exact": sum(1 for v in viewers if v.last == writer.done[v.report_id]) / n,
+            "renders": (h1.get("hub_renders", 0) - h0.get("hub_renders", 0)) / elapsed,
+            "queries": (
+                h1.get("hub_queries", h1.get("hub_renders", 0)) - h0.get("hub_queries", h0.get("hub_renders", 0))
+            )
+            / elapsed,
+            "interval": h1.get("hub_render_interval_ms"),
+            "pg": (pg1 - pg0) / elapsed,
+            "web": (web1 - web0) / elapsed,
+        }
+    finally:
+        server.stop()
+        dbs.drop(url)
+
+
+def churn_table(rows: list[dict]) -> str:
+    headers = [
+        "Design",
+        "Reports changing 10 times a second",
+        "Commit→viewer pairs",
+        "p50 ms",
+        "p95 ms",
+        "p99 ms",
+        "On final state",
+        "Renders/s",
+        "Progress statements/s",
+        "Render interval at the end",
+        "PostgreSQL CPU",
+        "Web CPU",
+    ]
+    body = [
+        [
+            r["design"],
+            r["n"],
+            f"{r['pairs']:,}",
+            fmt(r["p50"]),
+            fmt(r["p95"]),
+            fmt(r["p99"]),
+            f"{r['exact']:.1%}",
+            fmt(r["renders"], "", 0),
+            fmt(r["queries"], "", 0),
+            "100 ms (fixed)" if r["interval"] is None else f"{r['interval']} ms",
+            f"{r['pg']:.0%}",
+            f"{r['web']:.0%}",
+        ]
+        for r in rows
+    ]
+    return table(headers, body) + (
+        f"\n\nFor {CHURN_SECONDS:g} s, every {CHURN_TICK * 1000:g} ms one transaction finishes one more run of "
+        "every report (one notification per report each time); one viewer per report; one web process; "
+        "LIVE_RENDERS_PER_SECOND at its default (1,000). Staleness as above, from each commit."
+    )
+
+
 async def storm(dbs, root: Path, n: int, limit: int) -> dict:
     server, url = start_server(dbs, root, limit)
     try:
@@ -440,7 +561,7 @@ def notify_table(rows: list[dict]) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("scenario", choices=["running", "storm", "notify"])
+    parser.add_argument("scenario", choices=["running", "churn", "storm", "notify"])
     parser.add_argument("--reports", type=int, nargs="+", default=[10, 50, 100, 200, 500])
     parser.add_argument("--viewers", type=int, nargs="+", default=[1000, 4000])
     parser.add_argument("--before", default=FORMER_DESIGN, help="the former design's revision")
@@ -460,11 +581,11 @@ def main() -> int:
         record("Capacity: what a NOTIFY costs per commit (bench/capacity.py notify)", notify_table(rows))
         return 0
     try:
-        sizes = args.reports if args.scenario == "running" else args.viewers
+        sizes = args.viewers if args.scenario == "storm" else args.reports
+        step = {"running": running, "churn": churn, "storm": storm}[args.scenario]
         for size in sizes:
             for design, root in designs:
                 print(f"… {args.scenario} {size}: {design}", file=sys.stderr)
-                step = running if args.scenario == "running" else storm
                 row = asyncio.run(step(dbs, root, size, limit))
                 row["design"] = design
                 rows.append(row)
@@ -473,6 +594,8 @@ def main() -> int:
         dbs.stop()
     if args.scenario == "running":
         record("Capacity: benchmarks running at once, one viewer each (bench/capacity.py running)", running_table(rows))
+    elif args.scenario == "churn":
+        record("Capacity: reports changing without pause, one viewer each (bench/capacity.py churn)", churn_table(rows))
     else:
         record("Capacity: reconnect storm after a restart (bench/capacity.py storm)", storm_table(rows))
     return 0

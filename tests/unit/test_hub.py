@@ -132,3 +132,38 @@ def test_a_viewer_arriving_after_shutdown_is_sent_on_at_once():
     started = time.monotonic()
     assert viewer.next(timeout=5) is None
     assert viewer.closing_code == 1012 and time.monotonic() - started < 1
+
+
+def test_a_report_that_fails_to_render_holds_back_no_other_and_is_tried_again():
+    attempts = {2: 0}
+
+    def render(report_ids):
+        for r in report_ids:
+            if r == 2 and attempts[2] == 0:
+                attempts[2] += 1
+                yield r, None, False  # its template failed, this once
+            else:
+                yield r, f"<p>{r}</p>", False
+
+    hub = Hub(render, min_interval=0.0)
+    try:
+        viewers = {r: hub.subscribe(r) for r in (1, 2, 3)}
+        assert wait_for(lambda: viewers[1].next(0.05), message="report 1").html == "<p>1</p>"
+        assert wait_for(lambda: viewers[3].next(0.05), message="report 3").html == "<p>3</p>"
+        assert wait_for(lambda: viewers[2].next(0.05), timeout=5, message="report 2, retried").html == "<p>2</p>"
+    finally:
+        hub.shutdown()
+
+
+def test_a_viewer_whose_offer_fails_is_woken_to_send_the_snapshot_itself():
+    def broken_send(snapshot):
+        raise RuntimeError("a bug in the fast path")
+
+    hub = Hub(lambda ids: [(r, "<p>x</p>", False) for r in ids], min_interval=0.0)
+    try:
+        viewer = hub.subscribe(1, send_now=broken_send)
+        assert wait_for(lambda: viewer.next(0.05), message="the snapshot").html == "<p>x</p>"
+        hub.mark_dirty(1)
+        assert wait_for(lambda: viewer.next(0.05), message="the next one").seq == 2
+    finally:
+        hub.shutdown()

@@ -97,15 +97,11 @@ class Progress(queries.OwnedReport):
 
 
 def load_progress(conn, report_id: int, catalog: Catalog) -> Progress | None:
-    return load_progresses(conn, [report_id], catalog).get(report_id)
+    rows = queries.progress_rows(conn, [report_id])
+    return to_progress(rows[0], catalog) if rows else None
 
 
-def load_progresses(conn, report_ids: list[int], catalog: Catalog) -> dict[int, Progress]:
-    """Several reports' progress from one statement; a report that does not exist is left out."""
-    return {row.id: _to_progress(row, catalog) for row in queries.progress_rows(conn, report_ids)}
-
-
-def _to_progress(row: queries.ProgressRow, catalog: Catalog) -> Progress:
+def to_progress(row: queries.ProgressRow, catalog: Catalog) -> Progress:
     stats = {m["model_id"]: m for m in row.models}
     models = []
     for model_id in row.model_ids:  # in the order the user chose

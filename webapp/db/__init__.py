@@ -61,12 +61,16 @@ def make_statement_pool(url: str, max_size: int, name: str) -> ConnectionPool:
 def run_statement(pool: ConnectionPool, work: Callable[[psycopg.Connection], T]) -> T:
     """`work(conn)` on a connection of a `make_statement_pool` pool, tried once more on a fresh
     connection when the first one turns out to be broken."""
+    used: psycopg.Connection | None = None
     try:
         with pool.connection() as conn:
+            used = conn
             return work(conn)
     except PoolTimeout:
         raise  # no connection to be had: the database is down, trying again would only wait
     except psycopg.OperationalError:
+        if used is None or not used.broken:
+            raise  # the statement failed (a timeout, a lock), not the connection
         pool.check()  # after a database restart every idle connection is stale: drop them all
         with pool.connection() as conn:
             return work(conn)

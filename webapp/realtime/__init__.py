@@ -23,8 +23,9 @@ if TYPE_CHECKING:
 
 
 class LiveUpdates:
-    """The process's hub, its listener, the renderer they share, and the pool of the live path
-    (viewers' access checks and renders: one autocommit statement each)."""
+    """The process's hub, its listener, the renderer they share, and the pool of viewers'
+    access checks (one autocommit statement each; the hub's renders have a connection of
+    their own)."""
 
     def __init__(self, app):
         self._app = app
@@ -44,7 +45,6 @@ class LiveUpdates:
             return self._pool
 
     def hub_for_viewers(self) -> Hub:
-        pool = self.pool
         with self._lock:
             if self.hub is None:
                 from .hub import Hub
@@ -52,6 +52,10 @@ class LiveUpdates:
                 from .render import make_renderer
 
                 config = self._app.config
+                # The hub renders from one thread: one connection of its own, so that a storm
+                # of access checks never holds its renders back.
+                pool = make_statement_pool(config["DATABASE_URL"], 1, "live-render")
+                pool.open(wait=False)
                 self.hub = Hub(make_renderer(self._app, pool), renders_per_second=config["LIVE_RENDERS_PER_SECOND"])
                 # LISTEN needs a session of its own: a direct connection (or a session-mode pooler).
                 self.listener = Listener(config.get("LISTEN_DATABASE_URL") or config["DATABASE_URL"], self.hub).start()

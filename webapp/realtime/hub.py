@@ -113,8 +113,9 @@ def next_interval(current: float, rate: float, budget: float, least: float, most
 
 YIELD_EVERY = 500  # viewers sent to between two yields of a long fan-out pass
 
-# `render(report_ids)` yields (report_id, html, finished) for each of them that exists.
-Render = Callable[[list[int]], Iterable[tuple[int, str, bool]]]
+# `render(report_ids)` yields (report_id, html, finished) for each of them that exists; html
+# None when that one report could not be rendered (tried again a second later).
+Render = Callable[[list[int]], Iterable[tuple[int, str | None, bool]]]
 
 
 class Hub:
@@ -216,48 +217,68 @@ class Hub:
         return self._interval
 
     def _adapt(self, now: float) -> None:
-        """Once a second: the interval for the next second, from the renders of the last."""
+        """Once a second: the interval for the next second, from the renders of the last. Reports
+        still overdue at the end of the second count as demand too: when the process cannot
+        render as fast as the budget allows, what it did render is its budget."""
         elapsed = now - self._window_start
         if elapsed >= 1.0:
             rate = self._window_renders / elapsed
-            self._interval = next_interval(
-                self._interval, rate, self.renders_per_second, self.min_interval, self.max_interval
-            )
+            with self._lock:
+                overdue = sum(1 for due in self._due.values() if due < now - self._interval)
+            budget = min(self.renders_per_second, max(rate, 1.0)) if overdue else self.renders_per_second
+            demand = rate + overdue / elapsed
+            self._interval = next_interval(self._interval, demand, budget, self.min_interval, self.max_interval)
             self._window_start, self._window_renders = now, 0
 
     def _run(self) -> None:
         while not self.stopping:
-            now = time.monotonic()
-            with self._lock:
-                ready = sorted((due, rid) for rid, due in self._due.items() if due <= now)[: self.batch_size]
-                batch = [rid for _, rid in ready]  # the longest waiting first
-                for rid in batch:
-                    del self._due[rid]
-                    self._feeds[rid].last_render = now  # a due report is always watched
-                next_due = min(self._due.values(), default=None)
-            if batch:
-                self._render_and_deliver(batch)
-                self._window_renders += len(batch)
-                self._adapt(time.monotonic())
-            elif next_due is None or next_due > time.monotonic():
-                self._wake.wait(None if next_due is None else max(0.0, next_due - time.monotonic()))
-                self._wake.clear()
+            try:
+                self._render_due()
+            except Exception:  # never let one bad turn end live updates for the whole process
+                log.exception("live hub: unexpected error; going on")
+                time.sleep(0.1)
 
-    def _render_and_deliver(self, batch: list[int]) -> None:
-        rendered: set[int] = set()
+    def _render_due(self) -> None:
+        now = time.monotonic()
+        with self._lock:
+            ready = sorted((due, rid) for rid, due in self._due.items() if due <= now)[: self.batch_size]
+            batch = [rid for _, rid in ready]  # the longest waiting first
+            for rid in batch:
+                del self._due[rid]
+                self._feeds[rid].last_render = now  # a due report is always watched
+            next_due = min(self._due.values(), default=None)
+        if batch:
+            self._window_renders += self._render_and_deliver(batch)
+            self._adapt(time.monotonic())
+        elif next_due is None or next_due > time.monotonic():
+            self._wake.wait(None if next_due is None else max(0.0, next_due - time.monotonic()))
+            self._wake.clear()
+
+    def _render_and_deliver(self, batch: list[int]) -> int:
+        """Renders and delivers the batch; returns how many reports were rendered. A report the
+        renderer could not render (html None), or the whole batch when its statement failed,
+        is tried again in a second."""
+        handled: set[int] = set()
+        failed: list[int] = []
         try:
             self.queries += 1
             for report_id, html, final in self._render(batch):
-                rendered.add(report_id)
+                handled.add(report_id)
+                if html is None:
+                    failed.append(report_id)
+                    continue
                 self._deliver(report_id, html, final)
-                time.sleep(0)  # under gevent: let the viewers' greenlets send it meanwhile
+                time.sleep(0)  # under gevent: let the rest of the process run between reports
         except Exception:
-            log.exception("could not render reports %s; will retry", batch)
+            log.exception("could not read reports %s; will retry", batch)
+            failed += [report_id for report_id in batch if report_id not in handled]
+        if failed:
             retry = time.monotonic() + 1.0
             with self._lock:
-                for report_id in batch:
-                    if report_id in self._feeds and report_id not in rendered:
+                for report_id in failed:
+                    if report_id in self._feeds:
                         self._due.setdefault(report_id, retry)
+        return len(handled) - len(failed)
 
     def _deliver(self, report_id: int, html: str, final: bool) -> None:
         with self._lock:
@@ -267,10 +288,16 @@ class Hub:
                 return  # its last viewer left while it rendered
             feed.seq += 1
             snapshot = Snapshot(report_id, feed.seq, html, final)
+            # Published under the lock: a viewer subscribing from now on finds it in `latest`,
+            # one that subscribed before is in this list.
+            if not feed.publish(snapshot):
+                return
             viewers = list(feed.viewers)
-        if not feed.publish(snapshot):
-            return
         for i, viewer in enumerate(viewers, start=1):
-            viewer.offer(snapshot)
+            try:
+                viewer.offer(snapshot)
+            except Exception:  # its handler sends it instead
+                log.exception("could not offer a snapshot of report %s to a viewer", report_id)
+                viewer.wake.set()
             if i % YIELD_EVERY == 0:
                 time.sleep(0)  # under gevent: let the rest of the process run during a long pass
