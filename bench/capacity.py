@@ -407,7 +407,7 @@ async def storm(dbs, root: Path, n: int, limit: int) -> dict:
                 expected[report_id] = done
         viewers = [Viewer(ids[i % report_count]) for i in range(n)]
         client = LoadClient(server.url, cookies, reconnect=True)
-        connected = await client.connect_all(viewers)
+        connected = await client.connect_all(viewers, deadline=60)  # the former design fails past ~1,000
         await asyncio.sleep(12)  # PostgreSQL flushes other backends' statistics up to ~10 s late
         x0 = xacts(url)
         marks = {id(v): len(v.seen) for v in viewers}
