@@ -16,7 +16,7 @@ from ..auth import session_token_hash
 from ..benchmarks import queries
 from ..db import run_statement
 from .frames import PING_FRAME
-from .viewer_socket import SendTimeout, adopt
+from .viewer_socket import LINGER_SECONDS, SendTimeout, adopt
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +30,7 @@ NORMAL_CLOSURE = 1000
 POLICY_VIOLATION = 1008
 INTERNAL_ERROR = 1011
 TRY_AGAIN_LATER = 1013
+READER_GRACE_SECONDS = LINGER_SECONDS + 1.0  # the reader's drain, and a margin
 
 
 def same_origin() -> bool:
@@ -107,6 +108,11 @@ def _stream(ws, writer, hub, report_id: int, ping_interval: float) -> None:
                 ws.pong_received = False
                 writer.write(PING_FRAME)
                 next_ping = time.monotonic() + ping_interval
+        # The client's side ended (it closed, left, or sent a message): the socket's reader
+        # closes it, first draining what the client still sends. This handler is woken at once,
+        # and the web server closes the socket when it returns: returning before the reader is
+        # done would close it with unread data, a RST that can destroy the close frame.
+        ws.thread.join(READER_GRACE_SECONDS)
     finally:
         hub.unsubscribe(viewer)
 
