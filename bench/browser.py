@@ -17,7 +17,18 @@ from pathlib import Path
 import psycopg
 from playwright.sync_api import sync_playwright
 
-from bench.common import LiveServer, TestDatabases, fmt, median, percentile, record, sign_up, table, user_id
+from bench.common import (
+    LiveServer,
+    TestDatabases,
+    fmt,
+    median,
+    percentile,
+    record,
+    run_ids,
+    sign_up,
+    table,
+    user_id,
+)
 from tests.conftest import CHROMIUM_FLAGS
 from tests.support.benchmarks import create_benchmark
 
@@ -44,13 +55,7 @@ def main() -> int:
         try:
             cookies = sign_up(server.url, "browser@example.com")
             report_id = create_benchmark(url, user_id(url, "browser@example.com"), images=2, samples=5)
-            with psycopg.connect(url) as conn:
-                run_ids = [
-                    r[0]
-                    for r in conn.execute(
-                        "SELECT id FROM benchmark_runs WHERE report_id = %s ORDER BY id", (report_id,)
-                    )
-                ]
+            runs = run_ids(url, report_id)
             with sync_playwright() as p:
                 try:
                     browser = p.chromium.launch(args=CHROMIUM_FLAGS)
@@ -64,7 +69,7 @@ def main() -> int:
                 page.evaluate(OBSERVER)
                 to_message, to_screen = [], []
                 with psycopg.connect(url, autocommit=True) as conn:
-                    for i, run_id in enumerate(run_ids[:SAMPLES], start=1):
+                    for i, run_id in enumerate(runs[:SAMPLES], start=1):
                         time.sleep(0.3)  # apart, so every commit gets its own render
                         conn.execute(
                             "UPDATE benchmark_runs SET status = 'complete', started_at = now(), "

@@ -35,6 +35,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -51,11 +52,15 @@ from bench.common import (
     percentile,
     raise_open_files_limit,
     record,
+    run_ids,
     sign_up,
+    staleness,
     table,
     user_id,
+    web_process,
+    xacts,
 )
-from bench.engine import TEN_MODELS, postgres_cpu_seconds
+from bench.engine import TEN_MODELS, cpu_seconds, postgres_cpu_seconds
 from bench.ws_load import LoadClient, Viewer
 from tests.support.benchmarks import create_benchmark, create_user
 
@@ -64,29 +69,18 @@ BENCHMARK = dict(models=TEN_MODELS, images=2, samples=6)  # 120 runs, 10 calls i
 BENCHMARKS_PER_WORKER = 100  # WORKER_CONCURRENCY's default
 
 
-def web_process(server: LiveServer) -> psutil.Process:
-    children = psutil.Process(server.web.pid).children()
-    return children[0] if children else psutil.Process(server.web.pid)
-
-
-def cpu(processes) -> float:
-    total = 0.0
-    for p in processes:
-        with contextlib.suppress(psutil.NoSuchProcess):
-            t = p.cpu_times()
-            total += t.user + t.system
-    return total
-
-
 def health(server: LiveServer) -> dict:
     return httpx.get(server.url + "/healthz", timeout=10).json()
 
 
-def xacts(database_url: str) -> int:
-    with psycopg.connect(database_url) as conn:
-        return conn.execute(
-            "SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = current_database()"
-        ).fetchone()[0]
+def hub_rates(before: dict, after: dict, elapsed: float) -> tuple[float, float]:
+    """Reports rendered and progress statements a second between two /healthz answers. The
+    former design read one report per statement and did not count statements apart."""
+    renders = after.get("hub_renders", 0) - before.get("hub_renders", 0)
+    statements = after.get("hub_queries", after.get("hub_renders", 0)) - before.get(
+        "hub_queries", before.get("hub_renders", 0)
+    )
+    return renders / elapsed, statements / elapsed
 
 
 class NotifyCounter(threading.Thread):
@@ -104,22 +98,6 @@ class NotifyCounter(threading.Thread):
             while not self.stopped.is_set():
                 for _ in conn.notifies(timeout=0.5):
                     self.count += 1
-
-
-def staleness(viewers: list[Viewer], commits: dict[int, list[float]]) -> list[float]:
-    """ms from each commit (the k-th run done of a report, at `finished_at`) until its viewer
-    first showed k or more runs done."""
-    out = []
-    for v in viewers:
-        seen = iter(v.seen)
-        current = next(seen, None)
-        for k, committed_at in enumerate(commits.get(v.report_id, []), start=1):
-            while current is not None and (current[0] < k or current[1] < committed_at):
-                current = next(seen, None)
-            if current is None:
-                break  # never shown: counted by "on the final state"
-            out.append(max(0.0, current[1] - committed_at) * 1000)
-    return out
 
 
 def finish_times(database_url: str, report_ids: list[int]) -> dict[int, list[float]]:
@@ -142,7 +120,9 @@ def all_finished(database_url: str, report_ids: list[int]) -> bool:
         ).fetchone()
 
 
-def start_server(dbs, root: Path, limit: int) -> tuple[LiveServer, str]:
+@contextlib.contextmanager
+def serving(dbs, root: Path, limit: int) -> Iterator[tuple[LiveServer, str]]:
+    """A fresh database and the web server of `root` on it, both gone afterwards."""
     url = dbs.create()
     env = {
         "WORKER_CONNECTIONS": str(limit),
@@ -151,13 +131,17 @@ def start_server(dbs, root: Path, limit: int) -> tuple[LiveServer, str]:
         "MAX_CALLS_PER_REPORT": "10",
         "MAX_CALLS_PER_MODEL": "3",
     }
-    return LiveServer(url, Path(tempfile.mkdtemp(prefix="vb-bench-")), env, root=root).start(), url
+    server = LiveServer(url, Path(tempfile.mkdtemp(prefix="vb-bench-")), env, root=root)
+    try:
+        yield server.start(), url
+    finally:
+        server.stop()
+        dbs.drop(url)
 
 
 async def running(dbs, root: Path, n: int, limit: int) -> dict:
-    server, url = start_server(dbs, root, limit)
-    postmaster = psutil.Process(dbs.server.pid)
-    try:
+    with serving(dbs, root, limit) as (server, url):
+        postmaster = psutil.Process(dbs.server.pid)
         cookies = sign_up(server.url, "bench@example.com")
         owner = user_id(url, "bench@example.com")
         ids = [create_benchmark(url, owner, **BENCHMARK) for _ in range(n)]
@@ -170,7 +154,7 @@ async def running(dbs, root: Path, n: int, limit: int) -> dict:
         web = web_process(server)
         h0 = health(server)
         started = time.monotonic()
-        web0, pg0, client0 = cpu([web]), postgres_cpu_seconds(postmaster), client.cpu_seconds()
+        web0, pg0, client0 = cpu_seconds([web]), postgres_cpu_seconds(postmaster), client.cpu_seconds()
         workers = [psutil.Process(server.start_worker().pid) for _ in range(math.ceil(n / BENCHMARKS_PER_WORKER))]
         while not all_finished(url, ids):
             await asyncio.sleep(0.5)
@@ -178,10 +162,10 @@ async def running(dbs, root: Path, n: int, limit: int) -> dict:
                 raise RuntimeError("the benchmarks did not finish in 15 minutes")
         elapsed = time.monotonic() - started
         web1, pg1, client1, worker_cpu = (
-            cpu([web]),
+            cpu_seconds([web]),
             postgres_cpu_seconds(postmaster),
             client.cpu_seconds(),
-            cpu(workers),
+            cpu_seconds(workers),
         )
         h1 = health(server)
         notes.stopped.set()
@@ -191,8 +175,7 @@ async def running(dbs, root: Path, n: int, limit: int) -> dict:
         await client.close_all()
         commits = finish_times(url, ids)
         lat = staleness(viewers, commits)
-        renders = h1.get("hub_renders", 0) - h0.get("hub_renders", 0)
-        queries = h1.get("hub_queries", h1.get("hub_renders", 0)) - h0.get("hub_queries", h0.get("hub_renders", 0))
+        renders, queries = hub_rates(h0, h1, elapsed)
         return {
             "n": n,
             "connected": connected,
@@ -204,17 +187,14 @@ async def running(dbs, root: Path, n: int, limit: int) -> dict:
             "p99": percentile(lat, 99),
             "exact": sum(1 for v in viewers if v.last == len(commits.get(v.report_id, [])) and v.close_code == 1000)
             / n,
-            "renders": renders / elapsed,
-            "queries": queries / elapsed,
+            "renders": renders,
+            "queries": queries,
             "notifies": notes.count / elapsed,
             "pg": (pg1 - pg0) / elapsed,
             "web": (web1 - web0) / elapsed,
             "worker": worker_cpu / elapsed,
             "client": (client1 - client0) / elapsed,
         }
-    finally:
-        server.stop()
-        dbs.drop(url)
 
 
 def running_table(rows: list[dict]) -> str:
@@ -298,32 +278,25 @@ class ChurnWriter(threading.Thread):
 
 
 async def churn(dbs, root: Path, n: int, limit: int) -> dict:
-    server, url = start_server(dbs, root, limit)
-    postmaster = psutil.Process(dbs.server.pid)
-    try:
+    with serving(dbs, root, limit) as (server, url):
+        postmaster = psutil.Process(dbs.server.pid)
         cookies = sign_up(server.url, "bench@example.com")
         owner = user_id(url, "bench@example.com")
         ids = [create_benchmark(url, owner, models=TEN_MODELS, images=4, samples=6) for _ in range(n)]  # 240 runs
-        with psycopg.connect(url) as conn:
-            runs = {
-                r: [
-                    row[0]
-                    for row in conn.execute("SELECT id FROM benchmark_runs WHERE report_id = %s ORDER BY id", (r,))
-                ]
-                for r in ids
-            }
+        runs = {r: run_ids(url, r) for r in ids}
         viewers = [Viewer(r) for r in ids]
         client = LoadClient(server.url, cookies)
         connected = await client.connect_all(viewers)
         web = web_process(server)
-        h0, web0, pg0, started = health(server), cpu([web]), postgres_cpu_seconds(postmaster), time.monotonic()
+        h0, web0, pg0, started = health(server), cpu_seconds([web]), postgres_cpu_seconds(postmaster), time.monotonic()
         writer = ChurnWriter(url, runs)
         writer.start()
         while writer.is_alive():
             await asyncio.sleep(0.2)
         await asyncio.sleep(2.0)  # the last states
         elapsed = time.monotonic() - started
-        web1, pg1, h1 = cpu([web]), postgres_cpu_seconds(postmaster), health(server)
+        web1, pg1, h1 = cpu_seconds([web]), postgres_cpu_seconds(postmaster), health(server)
+        renders, queries = hub_rates(h0, h1, elapsed)
         await client.close_all()
         lat = staleness(viewers, writer.committed)
         return {
@@ -334,18 +307,12 @@ async def churn(dbs, root: Path, n: int, limit: int) -> dict:
             "p95": percentile(lat, 95),
             "p99": percentile(lat, 99),
             "exact": sum(1 for v in viewers if v.last == writer.done[v.report_id]) / n,
-            "renders": (h1.get("hub_renders", 0) - h0.get("hub_renders", 0)) / elapsed,
-            "queries": (
-                h1.get("hub_queries", h1.get("hub_renders", 0)) - h0.get("hub_queries", h0.get("hub_renders", 0))
-            )
-            / elapsed,
+            "renders": renders,
+            "queries": queries,
             "interval": h1.get("hub_render_interval_ms"),
             "pg": (pg1 - pg0) / elapsed,
             "web": (web1 - web0) / elapsed,
         }
-    finally:
-        server.stop()
-        dbs.drop(url)
 
 
 def churn_table(rows: list[dict]) -> str:
@@ -388,8 +355,7 @@ def churn_table(rows: list[dict]) -> str:
 
 
 async def storm(dbs, root: Path, n: int, limit: int) -> dict:
-    server, url = start_server(dbs, root, limit)
-    try:
+    with serving(dbs, root, limit) as (server, url):
         cookies = sign_up(server.url, "bench@example.com")
         owner = user_id(url, "bench@example.com")
         report_count = max(1, n // 10)
@@ -444,9 +410,6 @@ async def storm(dbs, root: Path, n: int, limit: int) -> dict:
             "attempts": attempts,
             "failures": failures,
         }
-    finally:
-        server.stop()
-        dbs.drop(url)
 
 
 def storm_table(rows: list[dict]) -> str:

@@ -17,6 +17,7 @@ import tempfile
 from importlib.metadata import version
 from pathlib import Path
 
+import psutil
 import psycopg
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -94,6 +95,14 @@ def user_id(database_url: str, email: str) -> int:
         return conn.execute("SELECT id FROM users WHERE email = %s", (email,)).fetchone()[0]
 
 
+def run_ids(database_url: str, report_id: int) -> list[int]:
+    """A report's runs, in the order they were made (a writer finishes them in this order)."""
+    with psycopg.connect(database_url) as conn:
+        return [
+            r[0] for r in conn.execute("SELECT id FROM benchmark_runs WHERE report_id = %s ORDER BY id", (report_id,))
+        ]
+
+
 def checkout_of(rev: str) -> Path:
     """A detached worktree of `rev` (made once, reused): the former design's code."""
     sha = subprocess.run(["git", "rev-parse", "--short", rev], cwd=ROOT, capture_output=True, text=True, check=True)
@@ -101,3 +110,35 @@ def checkout_of(rev: str) -> Path:
     if not (path / "webapp").exists():
         subprocess.run(["git", "worktree", "add", "--detach", str(path), rev], cwd=ROOT, check=True)
     return path
+
+
+def web_process(server: LiveServer) -> psutil.Process:
+    """The gunicorn worker that serves (the master only supervises it)."""
+    children = psutil.Process(server.web.pid).children()
+    return children[0] if children else psutil.Process(server.web.pid)
+
+
+def xacts(database_url: str) -> int:
+    """Transactions PostgreSQL has counted in this database (its statistics lag up to ~10 s)."""
+    with psycopg.connect(database_url) as conn:
+        return conn.execute(
+            "SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = current_database()"
+        ).fetchone()[0]
+
+
+def staleness(viewers, commits: dict[int, list[float]]) -> list[float]:
+    """For every viewer and every commit to its report (`commits[report][k - 1]`: when it
+    reached k runs done, on time.time()): ms until the viewer first showed k or more runs done.
+    Skipped (coalesced) states count with their full wait; one never shown ends that viewer's
+    count (it is counted by "on the final state")."""
+    out = []
+    for v in viewers:
+        seen = iter(v.seen)
+        current = next(seen, None)
+        for k, committed_at in enumerate(commits.get(v.report_id, []), start=1):
+            while current is not None and (current[0] < k or current[1] < committed_at):
+                current = next(seen, None)
+            if current is None:
+                break
+            out.append((current[1] - committed_at) * 1000)
+    return out

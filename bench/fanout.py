@@ -29,7 +29,6 @@ from pathlib import Path
 
 import aiohttp
 import httpx
-import psutil
 import psycopg
 
 from bench.common import (
@@ -42,9 +41,13 @@ from bench.common import (
     percentile,
     raise_open_files_limit,
     record,
+    run_ids,
     sign_up,
+    staleness,
     table,
     user_id,
+    web_process,
+    xacts,
 )
 from bench.ws_load import DONE, LoadClient, Viewer
 from tests.support.benchmarks import create_benchmark
@@ -58,7 +61,7 @@ class Writer(threading.Thread):
     def __init__(self, database_url: str, reports: dict[int, list[int]], commits: int, rate: float):
         super().__init__(daemon=True)
         self.url, self.reports, self.commits, self.rate = database_url, reports, commits, rate
-        self.committed: dict[tuple[int, int], float] = {}  # (report, done count) -> commit time.time()
+        self.committed: dict[int, list[float]] = {r: [] for r in reports}  # when each had k runs done
         self.final: dict[int, int] = {r: 0 for r in reports}
 
     def run(self) -> None:
@@ -78,7 +81,7 @@ class Writer(threading.Thread):
                     (run_id,),
                 )
                 self.final[report_id] += 1
-                self.committed[(report_id, self.final[report_id])] = time.time()
+                self.committed[report_id].append(time.time())
 
 
 def make_reports(database_url: str, owner: int, count: int, runs_each: int) -> dict[int, list[int]]:
@@ -87,11 +90,7 @@ def make_reports(database_url: str, owner: int, count: int, runs_each: int) -> d
     reports = {}
     for _ in range(count):
         report_id = create_benchmark(database_url, owner, models=MODELS, images=images, samples=min(10, samples))
-        with psycopg.connect(database_url) as conn:
-            reports[report_id] = [
-                r[0]
-                for r in conn.execute("SELECT id FROM benchmark_runs WHERE report_id = %s ORDER BY id", (report_id,))
-            ]
+        reports[report_id] = run_ids(database_url, report_id)
         assert len(reports[report_id]) > runs_each, "each report keeps a pending run, so none finishes"
     return reports
 
@@ -108,37 +107,6 @@ async def poll(session, base_url, viewer: Viewer, stop: asyncio.Event, interval:
         await asyncio.sleep(max(0.0, interval - (time.perf_counter() - started)))
 
 
-def staleness(viewers: list[Viewer], committed: dict) -> list[float]:
-    """For every viewer and every commit to its report: ms until the viewer first showed that
-    state or a later one. Skipped (coalesced) states count with their full wait."""
-    by_report: dict[int, list[tuple[int, float]]] = {}
-    for (report_id, done), at in committed.items():
-        by_report.setdefault(report_id, []).append((done, at))
-    out = []
-    for v in viewers:
-        seen = iter(v.seen)
-        current = next(seen, None)
-        for done, committed_at in sorted(by_report.get(v.report_id, [])):
-            while current is not None and (current[0] < done or current[1] < committed_at):
-                current = next(seen, None)
-            if current is None:
-                break  # never saw it: counted by "on final state"
-            out.append((current[1] - committed_at) * 1000)
-    return out
-
-
-def xacts(database_url: str) -> int:
-    with psycopg.connect(database_url) as conn:
-        return conn.execute(
-            "SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = current_database()"
-        ).fetchone()[0]
-
-
-def server_process(server: LiveServer) -> psutil.Process:
-    children = psutil.Process(server.web.pid).children()
-    return children[0] if children else psutil.Process(server.web.pid)
-
-
 CONNECT_BATCH = 500  # websocket handshakes in flight at once
 CONNECT_DEADLINE = 300.0  # seconds for every viewer of a scenario to get its first snapshot
 
@@ -150,7 +118,7 @@ async def scenario(
     reports = make_reports(database_url, owner, report_count, -(-commits // report_count))
     ids = list(reports)
     viewers = [Viewer(ids[i % len(ids)]) for i in range(n)]
-    process = server_process(server)
+    process = web_process(server)
     rss_before = process.memory_info().rss
     stop = asyncio.Event()
     notes: list[str] = []
@@ -216,7 +184,7 @@ async def scenario(
         "client_cpu": client_cpu * 100,
         "kb_per_socket": (rss_idle - rss_before) / 1024 / connected if mode == "push" and connected else None,
         "renders": None if renders_after is None else renders_after - renders_before,
-        "reports_changed": len({r for r, _ in writer.committed}),
+        "reports_changed": sum(1 for times in writer.committed.values() if times),
         "db_per_s": db_per_s,
         "notes": notes,
     }

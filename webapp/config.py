@@ -83,10 +83,10 @@ def load_config(environ=None) -> dict:
         "LIVE_SEND_TIMEOUT": _float(environ, "LIVE_SEND_TIMEOUT", 5.0),
         # Live sockets one account may hold open in one web process (tabs watching benchmarks).
         "LIVE_SOCKETS_PER_USER": _int(environ, "LIVE_SOCKETS_PER_USER", 10),
-        # Connections of the live path (access checks and renders, one statement each).
+        # Connections for live viewers' access checks (one statement each; renders have their own).
         "LIVE_DB_POOL_MAX": _int(environ, "LIVE_DB_POOL_MAX", 4, minimum=1),
-        # Renders a second the hub aims at when many reports are watched: beyond that many
-        # reports x 100 ms, each report's render interval grows (at most to 1 s).
+        # Renders a second the hub aims at: while more would be needed, each report's render
+        # interval grows from 100 ms (at most to 1 s).
         "LIVE_RENDERS_PER_SECOND": _int(environ, "LIVE_RENDERS_PER_SECOND", 1000, minimum=1),
         # Number of reverse proxies in front of the app whose X-Forwarded-* headers are trusted.
         "TRUSTED_PROXIES": _int(environ, "TRUSTED_PROXIES", 0),

@@ -6,10 +6,11 @@ import time
 
 import pytest
 
-from tests.support.benchmarks import create_benchmark, create_user
+from tests.support.benchmarks import create_benchmark
 from tests.support.database import unix_socket_path, via_tcp
 from tests.support.live_server import LiveServer
-from tests.support.live_socket import PASSWORD, connect
+from tests.support.live_socket import connect, sign_up
+from tests.support.reports import user_id
 from tests.support.tcp_proxy import TcpProxy
 
 DONE = re.compile(r'class="done-count">(\d+)<')
@@ -30,17 +31,6 @@ def counted(database_url, tmp_path):
         proxy.stop()
 
 
-def log_in(server, email):
-    import httpx
-
-    with httpx.Client(base_url=server.url) as client:
-        page = client.get("/login").text
-        token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page).group(1)
-        response = client.post("/login", data={"csrf_token": token, "email": email, "password": PASSWORD})
-        assert response.status_code == 302, response.text[:300]
-        return client.cookies["vb_session"]
-
-
 def settled(proxy) -> int:
     """The proxy's count once it has not moved for half a second (it counts as bytes pass)."""
     last = -1
@@ -59,9 +49,8 @@ def test_a_viewer_of_a_watched_report_costs_one_round_trip(counted, database_url
     """After a deploy every viewer reconnects at once: each connect checks its session and the
     report's owner in one statement, and takes its snapshot from the hub (no render)."""
     server, proxy = counted
-    owner = create_user(database_url, "owner@example.com")
-    report_id = create_benchmark(database_url, owner, images=1, samples=2)
-    session = log_in(server, "owner@example.com")
+    session = sign_up(server.url, "owner@example.com")
+    report_id = create_benchmark(database_url, user_id(database_url, "owner@example.com"), images=1, samples=2)
     first = connect(server.url, report_id, session)
     assert first_done_count(first) == 0  # the report is now watched and rendered
     before = settled(proxy)
@@ -75,10 +64,9 @@ def test_a_viewer_of_a_watched_report_costs_one_round_trip(counted, database_url
 
 def test_a_refused_viewer_costs_one_round_trip_and_none_without_a_session(counted, database_url):
     server, proxy = counted
-    owner = create_user(database_url, "owner@example.com")
-    create_user(database_url, "other@example.com")
-    report_id = create_benchmark(database_url, owner, images=1, samples=1)
-    other = log_in(server, "other@example.com")
+    sign_up(server.url, "owner@example.com")
+    other = sign_up(server.url, "other@example.com")
+    report_id = create_benchmark(database_url, user_id(database_url, "owner@example.com"), images=1, samples=1)
     before = settled(proxy)
     for session in (other, None):
         ws = connect(server.url, report_id, session)

@@ -186,7 +186,9 @@ def test_a_message_from_the_client_closes_its_socket_with_1003(live_server, watc
     assert rude.close_code == 1003 and rude.errors == []
 
 
-def test_database_unreachable_at_connect_closes_1011_with_no_http_on_the_socket(tmp_path):
+@pytest.fixture
+def watched_on_own_postgres(tmp_path):
+    """A PostgreSQL this test may stop, the server on it, and a report its owner may watch."""
     with OwnPostgres() as postgres:
         server = LiveServer(postgres.app_url, tmp_path).start()
         try:
@@ -194,38 +196,35 @@ def test_database_unreachable_at_connect_closes_1011_with_no_http_on_the_socket(
             report_id = create_benchmark(
                 postgres.app_url, owner_id(postgres.app_url, "watcher@example.com"), images=1, samples=1
             )
-            postgres.stop()
-            refused = viewer(server, session, report_id).connect()
-            refused.read(10)
-            assert refused.errors == [], refused.errors  # an HTTP page in the stream breaks framing
-            assert refused.close_code == 1011
-            assert [f.opcode for f in refused.frames if f.opcode == TEXT] == []
-            postgres.start()
-            welcome = viewer(server, session, report_id)
-            wait_for(lambda: _first_state(welcome), timeout=20, message="a snapshot once the database is back")
+            yield postgres, server, session, report_id
         finally:
             server.stop()
 
 
-def test_the_first_viewer_after_a_database_restart_gets_its_snapshot_not_an_error(tmp_path):
+def test_database_unreachable_at_connect_closes_1011_with_no_http_on_the_socket(watched_on_own_postgres):
+    postgres, server, session, report_id = watched_on_own_postgres
+    postgres.stop()
+    refused = viewer(server, session, report_id).connect()
+    refused.read(10)
+    assert refused.errors == [], refused.errors  # an HTTP page in the stream breaks framing
+    assert refused.close_code == 1011
+    assert [f.opcode for f in refused.frames if f.opcode == TEXT] == []
+    postgres.start()
+    welcome = viewer(server, session, report_id)
+    wait_for(lambda: _first_state(welcome), timeout=20, message="a snapshot once the database is back")
+
+
+def test_the_first_viewer_after_a_database_restart_gets_its_snapshot_not_an_error(watched_on_own_postgres):
     """The live path's connections are not checked before use (one round trip each): after a
     restart every idle one is broken, and the first statement on one is tried once more."""
-    with OwnPostgres() as postgres:
-        server = LiveServer(postgres.app_url, tmp_path).start()
-        try:
-            session = sign_up(server.url, "watcher@example.com")
-            report_id = create_benchmark(
-                postgres.app_url, owner_id(postgres.app_url, "watcher@example.com"), images=1, samples=1
-            )
-            assert _first_state(viewer(server, session, report_id)), "a snapshot before the restart"
-            postgres.stop()
-            postgres.start()
-            after = viewer(server, session, report_id).connect()
-            after.read(5, until_close=False)
-            assert after.close_code is None and after.states(), f"closed {after.close_code} instead"
-            after.close()
-        finally:
-            server.stop()
+    postgres, server, session, report_id = watched_on_own_postgres
+    assert _first_state(viewer(server, session, report_id)), "a snapshot before the restart"
+    postgres.stop()
+    postgres.start()
+    after = viewer(server, session, report_id).connect()
+    after.read(5, until_close=False)
+    assert after.close_code is None and after.states(), f"closed {after.close_code} instead"
+    after.close()
 
 
 def _first_state(v: RawViewer):

@@ -3,15 +3,15 @@ returning dataclasses.
 
 HTTP views use `get()`: the request's connection, taken from the pool on first use and given
 back when the request ends (flaskr's `get_db`). Nothing is written unless the view calls
-`commit()`: an error page never saves half of what a request did. The websocket, the engine
-and the hub's renderer keep connections of their own (`connection()`).
+`commit()`: an error page never saves half of what a request did. The live path (viewers'
+access checks, the hub's renders) runs single statements on pools of its own
+(`make_statement_pool`, `run_statement`); the engine has its own pool.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import TypeVar
 
 import psycopg
@@ -123,14 +123,6 @@ def _give_back(exc: BaseException | None) -> None:
     with contextlib.suppress(psycopg.Error):  # a broken connection: the pool discards it
         conn.rollback()  # whatever was not committed
     current_app.extensions["db_pool"].putconn(conn)
-
-
-@contextmanager
-def connection(timeout: float | None = None) -> Iterator[psycopg.Connection]:
-    """A pooled connection in a transaction: committed on success, rolled back on error.
-    `timeout`: seconds to wait for one (the pool's default when None)."""
-    with current_app.extensions["db_pool"].connection(timeout=timeout) as conn:
-        yield conn
 
 
 def advisory_xact_lock(conn, key: str) -> None:

@@ -49,12 +49,6 @@ class Feed:
         self.seq = 0  # renders of this report so far
         self.last_render = 0.0  # when it last rendered (monotonic): the throttle
 
-    def publish(self, snapshot: Snapshot) -> bool:
-        if self.latest is None or snapshot.seq > self.latest.seq:  # never back in time
-            self.latest = snapshot
-            return True
-        return False
-
 
 # Writes a snapshot to a viewer's socket at once if it takes the whole frame without waiting
 # (True); False leaves it to the viewer's own handler (viewer_socket.SocketWriter.offer).
@@ -142,7 +136,6 @@ class Hub:
         self.queries = 0  # statements that read them (one per batch)
         self.stopping = False
         self.closing_code = 1012  # for every viewer once stopping
-        self.listener = None  # the process's Listener, which feeds mark_dirty
         self._thread = threading.Thread(target=self._run, name="hub-render", daemon=True)
         self._thread.start()
 
@@ -287,11 +280,10 @@ class Hub:
             if feed is None:
                 return  # its last viewer left while it rendered
             feed.seq += 1
-            snapshot = Snapshot(report_id, feed.seq, html, final)
-            # Published under the lock: a viewer subscribing from now on finds it in `latest`,
-            # one that subscribed before is in this list.
-            if not feed.publish(snapshot):
-                return
+            # Published under the lock that numbers it, so never back in time: a viewer
+            # subscribing from now on finds it in `latest`, one that subscribed before is in
+            # this list.
+            snapshot = feed.latest = Snapshot(report_id, feed.seq, html, final)
             viewers = list(feed.viewers)
         for i, viewer in enumerate(viewers, start=1):
             try:
